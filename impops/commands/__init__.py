@@ -1,0 +1,10 @@
+"""Subcommands of the `impops` CLI, one module each; see `impops.cli` for the contract."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from impops.commands import emulator
+
+# Order here is the order in `impops --help`. Each module exposes register(subparsers).
+COMMAND_MODULES: list[ModuleType] = [emulator]
