@@ -8,9 +8,10 @@ Two layers protect secrets:
    (credentials, `${VAR}` values, values marked `!secret`), and `scrub()` replaces any
    occurrence in free text: log lines, exception messages, rendered plans.
 
-Fingerprints are HMAC-SHA256 with a per-process random key unless `IMPOPS_FINGERPRINT_KEY`
-is set; a stable key lets a saved plan's fingerprints be compared across processes without
-storing the value.
+Fingerprints are HMAC-SHA256. The key is, in order: `IMPOPS_FINGERPRINT_KEY`; key material
+given to `configure_key()` (the CLI passes the account credentials, so a plan job and an apply
+job of the same account agree, and nobody without the credentials can test guesses against a
+saved plan); otherwise a per-process random key.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ def _fingerprint_key() -> bytes:
             env = os.environ.get("IMPOPS_FINGERPRINT_KEY")
             _key = env.encode() if env else secrets.token_bytes(32)
         return _key
+
+
+def configure_key(material: str) -> None:
+    """Derive the fingerprint key from secret material (unless IMPOPS_FINGERPRINT_KEY is set)."""
+    global _key
+    if os.environ.get("IMPOPS_FINGERPRINT_KEY"):
+        return
+    with _lock:
+        _key = hashlib.sha256(b"impops-fingerprint\0" + material.encode()).digest()
 
 
 def register(value: object) -> None:
