@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from impops.change import Action, Change
+from impops.model import Kind, State
 
 
 class SafetyThresholds(BaseModel):
@@ -15,3 +22,197 @@ class SafetyThresholds(BaseModel):
     delete_pcent_threshold: float = Field(0.3, ge=0, le=1)
     min_existing: int = Field(10, ge=0)
     max_devices_affected: int | None = Field(None, ge=0)
+
+
+# --- evaluation ------------------------------------------------------------------------------
+# Pure functions over changes; `impops.plan` calls `evaluate` and stores the SafetyReport.
+
+KIND_NOUNS = {
+    Kind.PRODUCT: "products",
+    Kind.DEVICE_GROUP: "device groups",
+    Kind.DEPLOYMENT: "deployments",
+    Kind.DEVICES: "device assignments",
+    Kind.WEBHOOK: "webhooks",
+}
+DEFAULT_KEY = "*"  # a `safety` mapping entry that applies to every product without its own
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """One rule evaluated for one product (and kind): passing checks are reported too."""
+
+    name: str  # update_threshold | delete_threshold | protected | max_devices_affected
+    product: str
+    kind: str | None
+    passed: bool
+    detail: str
+    override: str = ""  # the narrowest way to allow it; empty when passed
+    count: int = 0  # how many objects (or devices) the rule counted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "product": self.product,
+            "kind": self.kind,
+            "passed": self.passed,
+            "detail": self.detail,
+            "override": self.override,
+            "count": self.count,
+        }
+
+
+@dataclass(frozen=True)
+class SafetyReport:
+    """All checks of one plan. `blocked`: a check failed and `--force` was not given."""
+
+    checks: tuple[SafetyCheck, ...]
+    forced: bool
+
+    @property
+    def violations(self) -> tuple[SafetyCheck, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.violations) and not self.forced
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "blocked": self.blocked,
+            "forced": self.forced,
+            "checks": [c.to_dict() for c in self.checks],
+            "violations": [c.detail for c in self.violations],
+        }
+
+
+def thresholds_for(product: str, safety: Mapping[str, SafetyThresholds]) -> SafetyThresholds:
+    """Per-product thresholds, else the `*` entry, else the octoDNS defaults."""
+    return safety.get(product) or safety.get(DEFAULT_KEY) or SafetyThresholds()
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}".removesuffix(".0") + "%"
+
+
+def _is_update(change: Change) -> bool:
+    """Changes that modify an existing object (a new deployment replaces the current code)."""
+    if change.action is Action.UPDATE:
+        return True
+    return change.action is Action.CREATE and change.before is not None
+
+
+def _is_delete(change: Change) -> bool:
+    return change.action in (Action.DELETE, Action.REPLACE)
+
+
+def _share_check(
+    name: str,
+    verb: str,
+    product: str,
+    kind: Kind,
+    count: int,
+    existing: int,
+    limit: float,
+    thresholds: SafetyThresholds,
+) -> SafetyCheck:
+    noun = KIND_NOUNS[kind]
+    share = count / existing if existing else 0.0
+    setting = f"{name.split('_')[0]}_pcent_threshold"
+    if existing < thresholds.min_existing:
+        detail = (
+            f"{count} of {existing} {noun} {verb} (not enforced below "
+            f"{thresholds.min_existing} existing)"
+        )
+        return SafetyCheck(name, product, kind.value, True, detail, count=count)
+    if share <= limit:
+        detail = f"{count} of {existing} {noun} {verb} ({_pct(share)} ≤ {_pct(limit)})"
+        return SafetyCheck(name, product, kind.value, True, detail, count=count)
+    noun_word = "updates" if name.startswith("update") else "deletes"
+    detail = (
+        f"[{product}] Too many {noun_word} of {noun}, {share * 100:.1f}% is over "
+        f"{limit * 100:.1f}% ({count}/{existing}), force required"
+    )
+    override = f"set safety {setting} >= {share:.2f} for product {product}, or pass --force"
+    return SafetyCheck(name, product, kind.value, False, detail, override, count)
+
+
+def evaluate(
+    changes: Sequence[Change],
+    live: State,
+    products: Iterable[str],
+    safety: Mapping[str, SafetyThresholds],
+    *,
+    force: bool,
+) -> SafetyReport:
+    """Evaluate every rule for every product; see docs/plan.md "Safety"."""
+    checks: list[SafetyCheck] = []
+    for product in sorted(set(products)):
+        limits = thresholds_for(product, safety)
+        mine = [c for c in changes if c.product == product]
+        for kind in Kind:
+            existing = sum(
+                1 for r in live.resources.values() if r.product == product and r.kind is kind
+            )
+            ofkind = [c for c in mine if c.kind is kind]
+            updates = sum(1 for c in ofkind if _is_update(c))
+            deletes = sum(1 for c in ofkind if _is_delete(c))
+            checks.append(
+                _share_check(
+                    "update_threshold",
+                    "updated",
+                    product,
+                    kind,
+                    updates,
+                    existing,
+                    limits.update_pcent_threshold,
+                    limits,
+                )
+            )
+            checks.append(
+                _share_check(
+                    "delete_threshold",
+                    "deleted",
+                    product,
+                    kind,
+                    deletes,
+                    existing,
+                    limits.delete_pcent_threshold,
+                    limits,
+                )
+            )
+        protected = [c.address for c in mine if c.protected]
+        if protected:
+            detail = (
+                f"[{product}] {len(protected)} protected change"
+                f"{'s' if len(protected) != 1 else ''} ({', '.join(protected)}), force required"
+            )
+            checks.append(
+                SafetyCheck("protected", product, None, False, detail, "--force", len(protected))
+            )
+        else:
+            checks.append(
+                SafetyCheck("protected", product, None, True, "no protected objects changed")
+            )
+        if limits.max_devices_affected is not None:
+            devices = sum(c.devices_affected for c in mine)
+            limit = limits.max_devices_affected
+            if devices <= limit:
+                detail = f"{devices} devices affected (≤ {limit})"
+                checks.append(
+                    SafetyCheck("max_devices_affected", product, None, True, detail, count=devices)
+                )
+            else:
+                detail = (
+                    f"[{product}] Too many devices affected, {devices} is over {limit}, "
+                    "force required"
+                )
+                override = (
+                    f"set safety max_devices_affected >= {devices} for product {product}, "
+                    "or pass --force"
+                )
+                checks.append(
+                    SafetyCheck(
+                        "max_devices_affected", product, None, False, detail, override, devices
+                    )
+                )
+    return SafetyReport(tuple(checks), force)

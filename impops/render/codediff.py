@@ -1,0 +1,69 @@
+"""Unified diffs of agent and device code for the human renderers (never in plan JSON)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from impops.change import Change
+from impops.model import Deployment
+from impops.render.values import short_sha
+
+MAX_DIFF_LINES = 400  # longer diffs are folded to their head plus a count
+
+
+@dataclass(frozen=True)
+class CodeDiff:
+    """One file's diff: `lines` without trailing newlines; +/- counts for folded views."""
+
+    address: str
+    file: str
+    before_sha: str
+    after_sha: str
+    lines: tuple[str, ...]
+    added: int
+    removed: int
+
+    @property
+    def title(self) -> str:
+        return f"{self.file} ({short_sha(self.before_sha)} → {short_sha(self.after_sha)})"
+
+    def folded(self, limit: int = MAX_DIFF_LINES) -> list[str]:
+        """The diff, cut to `limit` lines with a note saying how much was folded."""
+        if len(self.lines) <= limit:
+            return list(self.lines)
+        rest = len(self.lines) - limit
+        return [*self.lines[:limit], f"... ({rest} more diff lines folded)"]
+
+
+def code_diffs(change: Change) -> list[CodeDiff]:
+    """Diffs of each code file whose digest differs between before and after."""
+    after = change.after
+    if not isinstance(after, Deployment):
+        return []
+    before = change.before if isinstance(change.before, Deployment) else None
+    result = []
+    for kind in ("agent", "device"):
+        new_sha: str = getattr(after, f"{kind}_sha256")
+        old_sha: str = getattr(before, f"{kind}_sha256") if before else ""
+        if new_sha == old_sha:
+            continue
+        old_text: str = getattr(before, f"{kind}_code") if before else ""
+        new_text: str = getattr(after, f"{kind}_code")
+        name = f"{kind}.nut"
+        lines = [
+            line.rstrip("\n")
+            for line in difflib.unified_diff(
+                old_text.splitlines(keepends=True),
+                new_text.splitlines(keepends=True),
+                fromfile=f"{name} (live {short_sha(old_sha)})",
+                tofile=f"{name} (manifest {short_sha(new_sha)})",
+            )
+        ]
+        body = lines[2:]
+        added = sum(1 for line in body if line.startswith("+"))
+        removed = sum(1 for line in body if line.startswith("-"))
+        result.append(
+            CodeDiff(change.address, name, old_sha, new_sha, tuple(lines), added, removed)
+        )
+    return result
