@@ -1,0 +1,28 @@
+"""Manifests: YAML with source positions, the pydantic schema, variables and validation.
+
+`load_project(root)` is the one entry point: it returns a fully valid `Project` or raises a
+`ManifestError` carrying every problem found (file:line:column, key, message).
+"""
+
+from __future__ import annotations
+
+from impops.manifest.loader import PROJECT_FILE, ProductSource, Project, load_project
+from impops.manifest.models import (
+    DeploymentSettings,
+    DeviceGroupManifest,
+    ProductManifest,
+    ProjectManifest,
+    WebhookManifest,
+)
+
+__all__ = [
+    "PROJECT_FILE",
+    "DeploymentSettings",
+    "DeviceGroupManifest",
+    "ProductManifest",
+    "ProductSource",
+    "Project",
+    "ProjectManifest",
+    "WebhookManifest",
+    "load_project",
+]

@@ -1,0 +1,321 @@
+"""`load_project`: read `impops.yaml` and every product file, validate all, report all at once.
+
+The pipeline per file is: read YAML with positions -> substitute variables (product files) ->
+validate against the pydantic models -> cross-field checks -> code files. Problems from every
+stage and every file are collected, and one `ManifestError` carries them all; a `Project` is
+returned only when there are none.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from impops.errors import ManifestError, ManifestProblem, SourcePosition
+from impops.manifest.models import (
+    MAX_TAGS_TOTAL,
+    DeploymentSettings,
+    DeviceGroupManifest,
+    ProductManifest,
+    ProjectManifest,
+)
+from impops.manifest.problems import problems_from
+from impops.manifest.validate import ProductCheck, check_product, tags_total
+from impops.manifest.variables import substitute
+from impops.manifest.yaml import PathKey, PositionMap, dotted, read_yaml
+from impops.safety import SafetyThresholds
+
+PROJECT_FILE = "impops.yaml"
+_GLOB_CHARS = frozenset("*?[")
+# Dropping a faulty target would turn one problem into two ("needs a production_target").
+_NOT_DROPPABLE = frozenset({"type", "production_target", "dut_target"})
+
+
+@dataclass(frozen=True)
+class ProductSource:
+    """Where a product was declared: its file, positions and sensitive value paths."""
+
+    file: str  # relative to the manifest root, `/`-separated
+    path: Path  # absolute
+    positions: PositionMap
+    sensitive: frozenset[PathKey]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, fully valid manifest tree."""
+
+    root: Path
+    endpoint: str | None
+    prune: bool
+    products: tuple[ProductManifest, ...]
+    product_names: tuple[str, ...]  # managed products: declared ones, then retired ones
+    safety: Mapping[str, SafetyThresholds]
+    files: tuple[Path, ...]
+    sources: Mapping[str, ProductSource] = field(default_factory=dict)  # by product name
+    code: Mapping[Path, str] = field(default_factory=dict)  # resolved path -> text
+    defaults: DeploymentSettings = field(default_factory=DeploymentSettings)
+    project_positions: PositionMap | None = None
+
+    def code_text(self, product: str, rel: str) -> str:
+        """The text of a code file named `rel` in `product`'s file (validated at load)."""
+        source = self.sources[product]
+        return self.code[(source.path.parent / rel).resolve()]
+
+
+@dataclass
+class _Run:
+    root: Path
+    env: Mapping[str, str]
+    problems: list[ManifestProblem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Project:
+    """Load and validate the manifests under `root`; raise `ManifestError` with every problem.
+
+    `env` supplies `${VAR}` values (default: `os.environ`); the project's `vars:` are fallbacks.
+    """
+    run = _Run(Path(root), os.environ if env is None else env)
+    start = SourcePosition(PROJECT_FILE, 1, 1)
+    if not run.root.is_dir():
+        raise ManifestError(
+            [ManifestProblem(start, "", f"manifest directory not found: {run.root}")]
+        )
+    run.root = run.root.resolve()
+    project_path = run.root / PROJECT_FILE
+    if not project_path.is_file():
+        message = f"no {PROJECT_FILE} in {run.root} (the project file; see docs/manifests.md)"
+        raise ManifestError([ManifestProblem(start, "", message)])
+    run.files.append(project_path)
+    loaded, problems = read_yaml(project_path, PROJECT_FILE)
+    run.problems.extend(problems)
+    if loaded is None:
+        raise ManifestError(run.problems)
+    project = _validate_project(run, loaded.data, loaded.positions)
+    raw = loaded.data
+    entries = _str_list(project.products if project else raw.get("products"))
+    raw_vars = raw.get("vars")
+    defaults = {
+        str(k): str(v)
+        for k, v in (raw_vars.items() if isinstance(raw_vars, dict) else ())
+        if isinstance(v, str | int | float) and not isinstance(v, bool)
+    }
+    paths = _expand(run, entries, loaded.positions)
+    products: list[tuple[ProductManifest, ProductSource]] = []
+    code: dict[Path, str] = {}
+    device_refs: list[tuple[str, ManifestProblem]] = []
+    declared: dict[str, SourcePosition] = {}
+    for path in paths:
+        result = _load_product(run, path, defaults, code, device_refs)
+        if result is None:
+            continue
+        name, position, manifest = result
+        if name in declared:
+            run.problems.append(
+                ManifestProblem(
+                    position, "product", f"product `{name}` is also declared at {declared[name]}"
+                )
+            )
+        else:
+            declared[name] = position
+        if manifest is not None:
+            products.append(manifest)
+    _check_device_refs(run, device_refs)
+    retired = list(project.retired_products) if project else []
+    for index, name in enumerate(retired):
+        if name in declared:
+            run.problems.append(
+                ManifestProblem(
+                    loaded.positions.value(("retired_products", index)),
+                    f"retired_products[{index}]",
+                    f"product `{name}` is retired but still declared at {declared[name]}",
+                )
+            )
+    if run.problems or project is None:
+        raise ManifestError(run.problems)
+    names = tuple(m.product for m, _ in products) + tuple(dict.fromkeys(retired))
+    return Project(
+        root=run.root,
+        endpoint=project.endpoint,
+        prune=project.prune,
+        products=tuple(m for m, _ in products),
+        product_names=names,
+        safety={name: _safety(project, products, name) for name in names},
+        files=tuple(run.files),
+        sources={m.product: s for m, s in products},
+        code=code,
+        defaults=project.defaults.deployment,
+        project_positions=loaded.positions,
+    )
+
+
+def _validate_project(run: _Run, data: Any, positions: PositionMap) -> ProjectManifest | None:
+    project: ProjectManifest | None = None
+    try:
+        project = ProjectManifest.model_validate(data)
+    except ValidationError as exc:
+        run.problems.extend(problems_from(exc, ProjectManifest, data, positions))
+    endpoint = data.get("endpoint")
+    if isinstance(endpoint, str):
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            run.problems.append(
+                ManifestProblem(
+                    positions.value(("endpoint",)), "endpoint", "must be an http(s) URL with a host"
+                )
+            )
+    tags = project.defaults.deployment.tags if project else None
+    if tags is not None and tags_total(tags) > MAX_TAGS_TOTAL:
+        path = ("defaults", "deployment", "tags")
+        run.problems.append(
+            ManifestProblem(
+                positions.key(path), dotted(path), f"tags exceed {MAX_TAGS_TOTAL} characters"
+            )
+        )
+    return project
+
+
+def _str_list(value: Any) -> list[str | None]:
+    if not isinstance(value, list):
+        return []
+    return [item if isinstance(item, str) else None for item in value]
+
+
+def _expand(run: _Run, entries: list[str | None], positions: PositionMap) -> list[Path]:
+    """Product file paths from `products:` entries (paths or globs), in order, de-duplicated."""
+    found: dict[Path, None] = {}
+    for index, entry in enumerate(entries):
+        if entry is None:
+            continue
+        path: PathKey = ("products", index)
+
+        def problem(message: str, path: PathKey = path) -> None:
+            run.problems.append(ManifestProblem(positions.value(path), dotted(path), message))
+
+        if Path(entry).is_absolute() or ".." in Path(entry).parts:
+            problem("product files are given relative to impops.yaml, inside its directory")
+            continue
+        if _GLOB_CHARS & set(entry):
+            matches = sorted(
+                p for p in run.root.glob(entry) if p.is_file() and p.name != PROJECT_FILE
+            )
+            if not matches:
+                problem(f"no file matches `{entry}`")
+            for match in matches:
+                if match.resolve().is_relative_to(run.root):
+                    found[match.resolve()] = None
+            continue
+        candidate = (run.root / entry).resolve()
+        if not candidate.is_relative_to(run.root):
+            problem("product files must be inside the manifest directory")
+        elif not candidate.is_file():
+            problem(f"product file not found: {entry}")
+        else:
+            found[candidate] = None
+    return list(found)
+
+
+def _load_product(
+    run: _Run,
+    path: Path,
+    defaults: Mapping[str, str],
+    code: dict[Path, str],
+    device_refs: list[tuple[str, ManifestProblem]],
+) -> tuple[str, SourcePosition, tuple[ProductManifest, ProductSource] | None] | None:
+    """Load one product file; returns (name, position of the name, manifest or None)."""
+    file = path.relative_to(run.root).as_posix()
+    run.files.append(path)
+    loaded, problems = read_yaml(path, file)
+    run.problems.extend(problems)
+    if loaded is None:
+        return None
+    resolved = substitute(loaded.data, loaded.positions, loaded.secret_paths, run.env, defaults)
+    run.problems.extend(resolved.problems)
+    data = resolved.data
+    later: list[ManifestProblem] = []
+    manifest: ProductManifest | None = None
+    try:
+        manifest = ProductManifest.model_validate(data)
+    except ValidationError as exc:
+        later.extend(problems_from(exc, ProductManifest, data, loaded.positions))
+    raw_groups = data.get("device_groups")
+    raw_groups = raw_groups if isinstance(raw_groups, dict) else {}
+    groups = manifest.device_groups if manifest else _valid_groups(raw_groups)
+    check = ProductCheck(file, path, run.root, loaded.positions, raw_groups, groups)
+    check_product(check)
+    later.extend(check.problems)
+    # A value with an unresolved ${VAR} was reported once; do not also report what it breaks.
+    unresolved = {dotted(p) for p in resolved.unresolved}
+    run.problems.extend(p for p in later if p.key not in unresolved)
+    device_refs.extend(check.devices)
+    for code_path, text in check.code.items():
+        if code_path not in code:
+            run.files.append(code_path)
+        code[code_path] = text
+    name = data.get("product")
+    if not isinstance(name, str):
+        return None
+    position = loaded.positions.value(("product",))
+    source = ProductSource(file, path, loaded.positions, frozenset(resolved.sensitive))
+    return name, position, ((manifest, source) if manifest is not None else None)
+
+
+def _valid_groups(raw_groups: Mapping[str, Any]) -> dict[str, DeviceGroupManifest]:
+    """Groups that pass the schema once their faulty keys are dropped, so that cross-checks
+    still run on the rest of them (their schema errors are already reported)."""
+    groups: dict[str, DeviceGroupManifest] = {}
+    for name, raw in raw_groups.items():
+        if not isinstance(raw, dict):
+            continue
+        try:
+            groups[name] = DeviceGroupManifest.model_validate(raw)
+            continue
+        except ValidationError as exc:
+            faulty = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        if faulty & _NOT_DROPPABLE:
+            continue
+        try:
+            repaired = {k: v for k, v in raw.items() if k not in faulty}
+            groups[name] = DeviceGroupManifest.model_validate(repaired)
+        except ValidationError:
+            continue
+    return groups
+
+
+def _check_device_refs(run: _Run, refs: list[tuple[str, ManifestProblem]]) -> None:
+    """A device can sit in one group only, account-wide."""
+    first: dict[str, ManifestProblem] = {}
+    for ref, where in refs:
+        if ref in first:
+            prior = first[ref]
+            run.problems.append(
+                ManifestProblem(
+                    where.position,
+                    where.key,
+                    f"device `{ref}` is already listed at {prior.position} ({prior.key})",
+                )
+            )
+        else:
+            first[ref] = where
+
+
+def _safety(
+    project: ProjectManifest,
+    products: list[tuple[ProductManifest, ProductSource]],
+    name: str,
+) -> SafetyThresholds:
+    """Built-in defaults <- project `safety:` <- the product's `safety:`, field by field."""
+    values: dict[str, Any] = {}
+    overrides = [project.safety] + [m.safety for m, _ in products if m.product == name and m.safety]
+    for config in overrides:
+        for key, value in config.model_dump(exclude_unset=True).items():
+            if value is not None or key == "max_devices_affected":
+                values[key] = value
+    return SafetyThresholds(**values)

@@ -1,0 +1,206 @@
+"""Rules the schema alone cannot express: targets, type-specific fields, webhooks, code files.
+
+Each check works on the groups of one product that passed schema validation (plus the raw
+group map, so a target naming a group that is itself invalid is not reported as missing), and
+reports problems at the position of the offending key or value. Nothing here raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from impops.errors import ManifestProblem
+from impops.manifest.models import MAX_TAGS_TOTAL, DeviceGroupManifest
+from impops.manifest.yaml import PathKey, PositionMap, dotted
+from impops.model import IMPOPS_TAG, GroupType
+
+_HEX16 = re.compile(r"^[0-9A-Fa-f]{16}$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
+# impCentral assigns devices of these types itself (blessing, factory BlinkUp); see docs.
+_ASSIGNABLE = (GroupType.DEVELOPMENT, GroupType.PRE_FACTORYFIXTURE, GroupType.FACTORYFIXTURE)
+_PRODUCTION_EVENTS = ("blessing", "blinkup")
+
+
+def normalize_device_ref(ref: str) -> str:
+    """Device ids and MACs in canonical lowercase form (MACs with `:`); agent ids as written."""
+    if _HEX16.match(ref):
+        return ref.lower()
+    if _MAC.match(ref):
+        return ref.lower().replace("-", ":")
+    return ref
+
+
+def tags_total(tags: list[str]) -> int:
+    """Characters used by a deployment's tags once de-duplicated and `impops` added."""
+    return sum(len(tag) for tag in {*tags, IMPOPS_TAG})
+
+
+@dataclass
+class ProductCheck:
+    """Inputs of the per-product checks."""
+
+    file: str  # relative to the manifest root
+    product_file: Path  # absolute
+    root: Path  # absolute, resolved
+    positions: PositionMap
+    raw_groups: Mapping[str, Any]
+    groups: Mapping[str, DeviceGroupManifest]
+    problems: list[ManifestProblem] = field(default_factory=list)
+    code: dict[Path, str] = field(default_factory=dict)
+    devices: list[tuple[str, ManifestProblem]] = field(default_factory=list)
+
+    def at_value(self, path: PathKey, message: str) -> None:
+        self.problems.append(ManifestProblem(self.positions.value(path), dotted(path), message))
+
+    def at_key(self, path: PathKey, message: str) -> None:
+        self.problems.append(ManifestProblem(self.positions.key(path), dotted(path), message))
+
+
+def check_product(check: ProductCheck) -> None:
+    """Run every cross-field check of one product; results accumulate on `check`."""
+    for name, group in check.groups.items():
+        base: PathKey = ("device_groups", name)
+        gtype = GroupType(group.type)
+        _check_targets(check, base, gtype, group)
+        for fld in ("region", "load_code_after_blessing"):
+            if getattr(group, fld) is not None and not gtype.allows_region:
+                check.at_key((*base, fld), f"only pre_production and production groups have {fld}")
+        _check_webhooks(check, base, gtype, group)
+        if group.deployment.tags is not None and tags_total(group.deployment.tags) > MAX_TAGS_TOTAL:
+            check.at_key(
+                (*base, "deployment", "tags"),
+                f"tags exceed {MAX_TAGS_TOTAL} characters in total (with `{IMPOPS_TAG}`)",
+            )
+        _check_devices(check, base, gtype, group)
+        if group.code is not None:
+            if group.code.agent is None and group.code.device is None:
+                check.at_key((*base, "code"), "name an `agent` and/or a `device` file")
+            for side in ("agent", "device"):
+                rel = getattr(group.code, side)
+                if rel is not None:
+                    _check_code_file(check, (*base, "code", side), rel)
+
+
+def _check_targets(
+    check: ProductCheck, base: PathKey, gtype: GroupType, group: DeviceGroupManifest
+) -> None:
+    wanted = {
+        "production_target": gtype.production_target_type,
+        "dut_target": gtype.dut_target_type,
+    }
+    for fld, want in wanted.items():
+        target = getattr(group, fld)
+        path = (*base, fld)
+        if want is None:
+            if target is not None:
+                check.at_key(path, f"only fixture groups have targets, not {gtype.value} groups")
+            continue
+        if target is None:
+            check.at_key(
+                base, f"{gtype.value} groups need a {fld} (a {want.value} group of this product)"
+            )
+            continue
+        raw = check.raw_groups.get(target)
+        if raw is None:
+            known = ", ".join(sorted(check.raw_groups)) or "none"
+            check.at_value(path, f"no device group `{target}` in this product (groups: {known})")
+            continue
+        raw_type = raw.get("type") if isinstance(raw, dict) else None
+        if isinstance(raw_type, str) and raw_type != want.value:
+            check.at_value(
+                path,
+                f"`{target}` is a {raw_type} group; a {gtype.value} group's {fld} must be a "
+                f"{want.value} group",
+            )
+
+
+def _check_webhooks(
+    check: ProductCheck, base: PathKey, gtype: GroupType, group: DeviceGroupManifest
+) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for index, hook in enumerate(group.webhooks):
+        path = (*base, "webhooks", index)
+        if hook.event in _PRODUCTION_EVENTS and not gtype.allows_region:
+            check.at_value(
+                (*path, "event"),
+                f"{hook.event} webhooks exist only on pre_production and production groups",
+            )
+        parts = urlsplit(hook.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # Never echo the URL: it may hold a token.
+            check.at_value((*path, "url"), "must be an http:// or https:// URL with a host")
+        identity = (hook.event, hook.url)
+        if identity in seen:
+            check.at_key(
+                path, f"duplicate webhook: same event and url as webhooks[{seen[identity]}]"
+            )
+        else:
+            seen[identity] = index
+
+
+def _check_devices(
+    check: ProductCheck, base: PathKey, gtype: GroupType, group: DeviceGroupManifest
+) -> None:
+    if group.devices is None:
+        return
+    if gtype not in _ASSIGNABLE:
+        check.at_key(
+            (*base, "devices"),
+            f"impCentral assigns {gtype.value} devices itself (blessing / factory BlinkUp); "
+            "devices can be managed on development and (pre_)factoryfixture groups only",
+        )
+        return
+    for index, ref in enumerate(group.devices):
+        path = (*base, "devices", index)
+        problem = ManifestProblem(check.positions.value(path), dotted(path), "")
+        check.devices.append((normalize_device_ref(ref), problem))
+
+
+def _check_code_file(check: ProductCheck, path: PathKey, rel: str) -> None:
+    if not rel.strip():
+        check.at_value(path, "empty file name")
+        return
+    candidate = Path(rel)
+    if candidate.is_absolute():
+        check.at_value(path, "code paths are relative to the product file")
+        return
+    full = check.product_file.parent / candidate
+    try:
+        resolved = full.resolve()
+    except (OSError, RuntimeError):
+        check.at_value(path, "cannot resolve the path")
+        return
+    if not resolved.is_relative_to(check.root):
+        check.at_value(path, "code files must be inside the manifest directory")
+        return
+    if not resolved.exists():
+        check.at_value(path, f"code file not found: {_shown(resolved, check.root)}")
+        return
+    if not resolved.is_file():
+        check.at_value(path, f"not a regular file: {_shown(resolved, check.root)}")
+        return
+    if resolved in check.code:
+        return
+    try:
+        raw = resolved.read_bytes()
+    except OSError as exc:
+        check.at_value(path, f"cannot read {_shown(resolved, check.root)}: {exc.strerror}")
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        check.at_value(path, f"{_shown(resolved, check.root)} is not UTF-8 text (byte {exc.start})")
+        return
+    if "\x00" in text:
+        check.at_value(path, f"{_shown(resolved, check.root)} contains NUL bytes (binary?)")
+        return
+    check.code[resolved] = text
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
