@@ -1,0 +1,206 @@
+"""Endpoint and credentials for the impCentral client, read from `IMPOPS_*` variables.
+
+`Settings` is frozen, validates itself on construction, registers every secret with
+`impops.redact` and never shows a secret in `repr`/`str`.
+
+| variable | meaning |
+|---|---|
+| `IMPOPS_ENDPOINT` | API base URL; default `https://api.electricimp.com/v5` (or the project's) |
+| `IMPOPS_LOGIN_KEY` | login key (preferred in CI) |
+| `IMPOPS_USERNAME`, `IMPOPS_PASSWORD` | password login (used when no login key is set) |
+| `IMPOPS_OTP` | one-time password, when the account uses two-factor authentication |
+| `IMPOPS_UNBOND_KEY` | unbond key, to remove devices from production groups |
+| `IMPOPS_ALLOW_HTTP` | `1` allows a plain `http://` endpoint that is not loopback |
+| `IMPOPS_TIMEOUT` | per-request read timeout in seconds (default 30) |
+| `IMPOPS_RATE_LIMIT` | client-side requests/second (default 20, or off on loopback; 0: off) |
+
+Plain `http://` is refused unless the host is loopback (127.0.0.0/8, ::1, `localhost`) or
+`IMPOPS_ALLOW_HTTP=1`: bearer tokens and passwords must not cross a network in clear text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from impops import redact
+from impops.errors import ConfigError
+
+DEFAULT_ENDPOINT = "https://api.electricimp.com/v5"
+DEFAULT_TIMEOUT = 30.0
+# impCentral answered with X-RateLimit-Limit: 40 (per second). Half of it leaves room for
+# other tools (impt, the IDE) on the same account; the client also obeys the server's headers.
+# A loopback endpoint (the emulator) gets no client-side limit unless one is set: it must not
+# throttle benchmarks, and an emulator with --rate-limit is still obeyed through its headers.
+DEFAULT_RATE_LIMIT = 20.0
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for `localhost`, 127.0.0.0/8 and ::1 (brackets around IPv6 are tolerated)."""
+    host = host.strip().strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(endpoint: str, allow_http: bool = False) -> str:
+    """Validate the endpoint URL policy and return it normalised (no trailing slash).
+
+    Only https, or http to a loopback host (or with `allow_http`). URLs with embedded
+    credentials, a query or a fragment are refused. Messages never echo userinfo.
+    """
+    text = endpoint.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"IMPOPS_ENDPOINT is not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        raise ConfigError(
+            "IMPOPS_ENDPOINT must be an absolute https:// URL, e.g. https://api.electricimp.com/v5"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            "IMPOPS_ENDPOINT must not contain credentials; use IMPOPS_LOGIN_KEY or "
+            "IMPOPS_USERNAME/IMPOPS_PASSWORD"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError("IMPOPS_ENDPOINT must not have a query or a fragment")
+    if scheme == "http" and not allow_http and not is_loopback_host(host):
+        raise ConfigError(
+            f"refusing plain http endpoint {scheme}://{parts.netloc}{parts.path}: "
+            "credentials would travel unencrypted; use https, a loopback address, "
+            "or set IMPOPS_ALLOW_HTTP=1"
+        )
+    return f"{scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
+def _mask(value: str | None) -> str:
+    return "<unset>" if not value else "<set>"
+
+
+@dataclass(frozen=True, repr=False)
+class Settings:
+    """Validated client settings. Construct with `from_env()` or directly (same checks)."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    login_key: str | None = None
+    username: str | None = None
+    password: str | None = None
+    otp: str | None = None
+    unbond_key: str | None = None
+    allow_http: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    rate_limit: float | None = None  # None: DEFAULT_RATE_LIMIT, or 0 (off) on loopback
+
+    def __post_init__(self) -> None:
+        for secret in (self.login_key, self.password, self.otp, self.unbond_key):
+            if secret:
+                redact.register(secret)
+        object.__setattr__(self, "endpoint", check_endpoint(self.endpoint, self.allow_http))
+        if not self.login_key:
+            if not self.username and not self.password:
+                raise ConfigError(
+                    "no impCentral credentials: set IMPOPS_LOGIN_KEY, "
+                    "or IMPOPS_USERNAME and IMPOPS_PASSWORD"
+                )
+            if not self.username:
+                raise ConfigError("IMPOPS_PASSWORD is set but IMPOPS_USERNAME is missing")
+            if not self.password:
+                raise ConfigError("IMPOPS_USERNAME is set but IMPOPS_PASSWORD is missing")
+        if not self.timeout > 0:
+            raise ConfigError("IMPOPS_TIMEOUT must be a positive number of seconds")
+        if self.rate_limit is not None and not self.rate_limit >= 0:
+            raise ConfigError("IMPOPS_RATE_LIMIT must be >= 0 (0 disables the limiter)")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, default_endpoint: str | None = None
+    ) -> Settings:
+        """Read settings from `env` (default `os.environ`).
+
+        `default_endpoint` (e.g. from the project file) is used when `IMPOPS_ENDPOINT` is
+        unset or empty; the environment always wins.
+        """
+        source = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = source.get(name)
+            return value.strip() if value and value.strip() else None
+
+        return cls(
+            endpoint=get("IMPOPS_ENDPOINT") or default_endpoint or DEFAULT_ENDPOINT,
+            login_key=get("IMPOPS_LOGIN_KEY"),
+            username=get("IMPOPS_USERNAME"),
+            # passwords are taken verbatim (spaces may be part of them)
+            password=source.get("IMPOPS_PASSWORD") or None,
+            otp=get("IMPOPS_OTP"),
+            unbond_key=get("IMPOPS_UNBOND_KEY"),
+            allow_http=_flag(source, "IMPOPS_ALLOW_HTTP"),
+            timeout=_number(source, "IMPOPS_TIMEOUT", DEFAULT_TIMEOUT) or 0.0,
+            rate_limit=_number(source, "IMPOPS_RATE_LIMIT", None),
+        )
+
+    @property
+    def effective_rate_limit(self) -> float:
+        """Requests per second for the client-side limiter (0: off)."""
+        if self.rate_limit is not None:
+            return self.rate_limit
+        return (
+            0.0 if is_loopback_host(urlsplit(self.endpoint).hostname or "") else DEFAULT_RATE_LIMIT
+        )
+
+    @property
+    def auth_method(self) -> str:
+        """`login_key` or `password`: which credentials the client will use."""
+        return "login_key" if self.login_key else "password"
+
+    def fingerprint_material(self) -> str:
+        """Secret material identifying the account's credentials, to key plan fingerprints."""
+        if self.login_key:
+            return f"login_key\0{self.login_key}"
+        return f"password\0{self.username}\0{self.password}"
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(endpoint={self.endpoint!r}, auth={self.auth_method}, "
+            f"login_key={_mask(self.login_key)}, username={self.username!r}, "
+            f"password={_mask(self.password)}, otp={_mask(self.otp)}, "
+            f"unbond_key={_mask(self.unbond_key)}, allow_http={self.allow_http}, "
+            f"timeout={self.timeout:g}, rate_limit={self.effective_rate_limit:g})"
+        )
+
+    __str__ = __repr__
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float | None) -> float | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be a finite number")
+    return number
