@@ -275,7 +275,9 @@ class _Differ:
                         res,
                         "no_deployment" if live_dep is None else "code_changed",
                         fields,
-                        protected=production and res.min_supported is True,
+                        # Raising the minimum forces devices off older code; a group's first
+                        # deployment has no older code, so only a *new* one is protected.
+                        protected=production and res.min_supported is True and live_dep is not None,
                         devices_affected=devices,
                     )
                 )

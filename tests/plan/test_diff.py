@@ -237,6 +237,16 @@ def test_new_code_with_min_supported_on_production_is_protected() -> None:
     assert change.protected
 
 
+def test_first_deployment_with_min_supported_on_production_is_not_protected() -> None:
+    # No older code exists, so raising the minimum forces no device off anything.
+    f = fleet()
+    drop(f.live, f"deployment/{PRODUCT}/production")
+    put(f.desired, deployment("production", side="desired", agent_code="//x\n", min_supported=True))
+    change = only(diff(f.desired, f.live, prune=False).changes, f"deployment/{PRODUCT}/production")
+    assert (change.action, change.reason) == (Action.CREATE, "no_deployment")
+    assert not change.protected
+
+
 def test_undeclared_live_deployment_is_never_deleted() -> None:
     f = fleet()
     drop(f.desired, f"deployment/{PRODUCT}/development")
