@@ -89,12 +89,6 @@ def run_demo(manifests: Path, stream: IO[str] | None = None) -> int:
             _section(write, f"2. impops apply {manifests} --auto-approve")
             live = run.read_live()
             plan = common.make_plan(run, live, args)
-            if plan.blocked:
-                # Safety rules may protect parts of the first rollout (e.g. production
-                # deployments); the demo acknowledges them the way a user would: --force.
-                write("The plan needs --force (protected changes); the demo acknowledges it.\n")
-                args.force = True
-                plan = common.make_plan(run, live, args)
             write(common.render_plan(plan, "text"))
             if plan.blocked:
                 write("The example plan is blocked by a safety rule; the demo cannot go on.\n")

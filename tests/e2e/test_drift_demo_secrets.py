@@ -28,7 +28,7 @@ def _dev_group(client: ImpCentralClient) -> dict[str, Any]:
 
 
 def test_no_drift_after_apply(cli: Cli, manifests: Path) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     result = cli("drift", str(manifests))
     assert result.code == 0, result.text
     assert "No drift" in result.out
@@ -37,7 +37,7 @@ def test_no_drift_after_apply(cli: Cli, manifests: Path) -> None:
 def test_drift_reports_out_of_band_deploy_read_only(
     cli: Cli, manifests: Path, client: ImpCentralClient, emulator: Any
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     group = _dev_group(client)
     dep = client.create_deployment(
         group["id"],
@@ -70,7 +70,7 @@ def test_drift_reports_out_of_band_deploy_read_only(
 def test_drift_lists_group_edit_and_extra_webhook(
     cli: Cli, manifests: Path, client: ImpCentralClient
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     group = _dev_group(client)
     client.update_device_group(group["id"], group["type"], {"description": "hand edit"})
     client.create_webhook(
@@ -115,10 +115,10 @@ def test_secrets_never_appear(
     outputs: list[str] = []
     plan_file = tmp_path / "plan.json"
     for fmt in ("text", "markdown", "json"):
-        result = cli("plan", str(manifests), "--force", "--format", fmt, "--out", str(plan_file))
+        result = cli("plan", str(manifests), "--format", fmt, "--out", str(plan_file))
         assert result.code == 0, result.text
         outputs += [result.out, result.err, plan_file.read_text()]
-    applied = cli("apply", str(manifests), "--auto-approve", "--force")
+    applied = cli("apply", str(manifests), "--auto-approve")
     assert applied.code == 0, applied.text
     outputs += [applied.out, applied.err]
     # A change of the secret shows as a change, still without the value.
@@ -137,7 +137,7 @@ def test_secrets_never_appear(
 def test_drift_flags_identical_redeploy_outside_impops(
     cli: Cli, manifests: Path, client: ImpCentralClient
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     group = _dev_group(client)
     current = client.get_deployment(group["relationships"]["current_deployment"]["id"])
     attrs = current["attributes"]

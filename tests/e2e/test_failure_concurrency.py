@@ -34,7 +34,7 @@ def test_partial_failure_then_rerun(
         "faults",
         {"method": "POST", "path": "/v5/webhooks*", "status": 400, "count": 1},
     )
-    first = cli("apply", str(manifests), "--auto-approve", "--force")
+    first = cli("apply", str(manifests), "--auto-approve")
     assert first.code == 1, first.text
     assert "Apply stopped before finishing." in first.out
     assert "Completed (" in first.out
@@ -42,7 +42,7 @@ def test_partial_failure_then_rerun(
     assert "Not attempted (" in first.out
     assert "impCentral POST" in first.out  # the API error, in the report
     # The re-run plans only what is left and finishes.
-    second = cli("apply", str(manifests), "--auto-approve", "--force")
+    second = cli("apply", str(manifests), "--auto-approve")
     assert second.code == 0, second.text
     assert cli("plan", str(manifests), "--detailed-exitcode").code == 0
     # No duplicates of anything.
@@ -61,7 +61,7 @@ def test_partial_failure_then_rerun(
 def test_two_concurrent_applies_deploy_once(
     cli: Cli, manifests: Path, env: dict[str, str], client: ImpCentralClient
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     before = {g["id"]: _deployments_of(client, g["id"]) for g in client.list_device_groups()}
     # New code for every group that uses the weather-station application.
     agent = manifests / "weather-station" / "src" / "app.agent.nut"
@@ -73,7 +73,7 @@ def test_two_concurrent_applies_deploy_once(
 
     def worker() -> None:
         args = argparse.Namespace(
-            dir=str(manifests), parallelism=4, prune=False, force=True, target=[], exclude=[]
+            dir=str(manifests), parallelism=4, prune=False, force=False, target=[], exclude=[]
         )
         try:
             with common.open_run(args, env=env) as run:
@@ -115,7 +115,7 @@ def test_lost_responses_do_not_duplicate(
         emulator.admin(
             "POST", "faults", {"method": "POST", "path": path, "drop": True, "after": True}
         )
-    applied = cli("apply", str(manifests), "--auto-approve", "--force")
+    applied = cli("apply", str(manifests), "--auto-approve")
     assert applied.code == 0, applied.text
     assert cli("plan", str(manifests), "--detailed-exitcode").code == 0
     assert all(n == 1 for n in by_name(client.list_products()).values())

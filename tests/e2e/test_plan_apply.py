@@ -17,16 +17,15 @@ Cli = Callable[..., Result]
 
 
 def test_fresh_plan_shows_changes_and_exit_codes(cli: Cli, manifests: Path) -> None:
-    # --force: the first rollout includes protected production deployments.
-    plain = cli("plan", str(manifests), "--force")
+    plain = cli("plan", str(manifests))
     assert plain.code == 0, plain.text
     assert "to add" in plain.out
-    detailed = cli("plan", str(manifests), "--force", "--detailed-exitcode")
+    detailed = cli("plan", str(manifests), "--detailed-exitcode")
     assert detailed.code == 2, detailed.text
 
 
 def test_apply_then_plan_converges(cli: Cli, manifests: Path, client: ImpCentralClient) -> None:
-    applied = cli("apply", str(manifests), "--auto-approve", "--force")
+    applied = cli("apply", str(manifests), "--auto-approve")
     assert applied.code == 0, applied.text
     assert "Apply complete! Resources:" in applied.out
     assert "[1/" in applied.out  # plain progress lines when not on a terminal
@@ -65,7 +64,7 @@ def test_bad_credentials_exit_1(cli: Cli, manifests: Path, monkeypatch: pytest.M
 
 def test_apply_without_tty_needs_auto_approve(cli: Cli, manifests: Path, emulator: Any) -> None:
     before = len(request_log(emulator))
-    result = cli("apply", str(manifests), "--force")
+    result = cli("apply", str(manifests))
     assert result.code == 1
     assert "--auto-approve" in result.err
     assert writes(request_log(emulator)[before:]) == []
@@ -73,11 +72,11 @@ def test_apply_without_tty_needs_auto_approve(cli: Cli, manifests: Path, emulato
 
 def test_saved_plan_fresh_applies(cli: Cli, manifests: Path, tmp_path: Path) -> None:
     plan_file = tmp_path / "plan.json"
-    planned = cli("plan", str(manifests), "--force", "--out", str(plan_file))
+    planned = cli("plan", str(manifests), "--out", str(plan_file))
     assert planned.code == 0, planned.text
     data = json.loads(plan_file.read_text())
     assert data["checksum"].startswith("sha256:")
-    applied = cli("apply", str(manifests), "--force", "--plan", str(plan_file))
+    applied = cli("apply", str(manifests), "--plan", str(plan_file))
     assert applied.code == 0, applied.text
     assert "Apply complete!" in applied.out
 
@@ -85,18 +84,18 @@ def test_saved_plan_fresh_applies(cli: Cli, manifests: Path, tmp_path: Path) -> 
 def test_saved_plan_stale_after_out_of_band_change(
     cli: Cli, manifests: Path, tmp_path: Path, client: ImpCentralClient, emulator: Any
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     # A change to plan: new description for the product.
     product_file = manifests / "asset-tracker" / "product.yaml"
     text = product_file.read_text()
     product_file.write_text(text.replace("description:", "description: (v2)", 1))
     plan_file = tmp_path / "plan.json"
-    assert cli("plan", str(manifests), "--force", "--out", str(plan_file)).code == 0
+    assert cli("plan", str(manifests), "--out", str(plan_file)).code == 0
     # Someone edits a device group behind the plan's back.
     group = next(g for g in client.list_device_groups() if g["type"] == "development_devicegroup")
     client.update_device_group(group["id"], group["type"], {"description": "hand edit"})
     before = len(request_log(emulator))
-    stale = cli("apply", str(manifests), "--force", "--plan", str(plan_file))
+    stale = cli("apply", str(manifests), "--plan", str(plan_file))
     assert stale.code == 4, stale.text
     assert "stale" in stale.err
     assert writes(request_log(emulator)[before:]) == []
@@ -106,11 +105,11 @@ def test_saved_plan_stale_after_manifest_change(
     cli: Cli, manifests: Path, tmp_path: Path, emulator: Any
 ) -> None:
     plan_file = tmp_path / "plan.json"
-    assert cli("plan", str(manifests), "--force", "--out", str(plan_file)).code == 0
+    assert cli("plan", str(manifests), "--out", str(plan_file)).code == 0
     product_file = manifests / "asset-tracker" / "product.yaml"
     product_file.write_text(product_file.read_text().replace("description:", "description: x", 1))
     before = len(request_log(emulator))
-    stale = cli("apply", str(manifests), "--force", "--plan", str(plan_file))
+    stale = cli("apply", str(manifests), "--plan", str(plan_file))
     assert stale.code == 4, stale.text
     assert writes(request_log(emulator)[before:]) == []
 
@@ -134,7 +133,7 @@ def _drop_group(product_file: Path, group: str) -> None:
 
 
 def test_prune_and_force(cli: Cli, manifests: Path, client: ImpCentralClient) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     _drop_group(manifests / "weather-station" / "product.yaml", "factory")
     # Without --prune the group is left alone: nothing to do.
     kept = cli("plan", str(manifests), "--detailed-exitcode")
@@ -156,10 +155,10 @@ def test_prune_and_force(cli: Cli, manifests: Path, client: ImpCentralClient) ->
 
 
 def test_plan_formats(cli: Cli, manifests: Path) -> None:
-    md = cli("plan", str(manifests), "--force", "--format", "markdown")
+    md = cli("plan", str(manifests), "--format", "markdown")
     assert md.code == 0
     assert "|" in md.out
-    js = cli("plan", str(manifests), "--force", "--format", "json")
+    js = cli("plan", str(manifests), "--format", "json")
     assert js.code == 0
     data = json.loads(js.out)
     assert data["resource_changes"]
@@ -182,7 +181,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_updates_devices_and_webhooks_end_to_end(
     cli: Cli, manifests: Path, client: ImpCentralClient
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     deployments_before = len(client.list_deployments())
     hooks_before = {w["id"] for w in client.list_webhooks()}
     product = manifests / "weather-station" / "product.yaml"
@@ -221,11 +220,14 @@ def test_updates_devices_and_webhooks_end_to_end(
 def test_code_change_deploys_and_restarts(
     cli: Cli, manifests: Path, client: ImpCentralClient
 ) -> None:
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     agent = manifests / "asset-tracker" / "src" / "tracker.agent.nut"
     agent.write_text(agent.read_text() + "\n// v2\n")
-    planned = cli("plan", str(manifests), "--detailed-exitcode", "--force")
-    assert planned.code == 2
+    planned = cli("plan", str(manifests), "--detailed-exitcode")
+    # New code that raises production's min supported deployment is protected.
+    assert planned.code == 3, planned.text
+    assert "deployment/asset-tracker/production" in planned.out
+    assert cli("apply", str(manifests), "--auto-approve").code == 3
     applied = cli("apply", str(manifests), "--auto-approve", "--force")
     assert applied.code == 0, applied.text
     assert "2 added" in applied.out  # asset-tracker development and production
@@ -251,13 +253,13 @@ def test_prompt_on_a_terminal(
 ) -> None:
     monkeypatch.setattr("sys.stdin", _Tty("no"))
     before = len(request_log(emulator))
-    cancelled = cli("apply", str(manifests), "--force")
+    cancelled = cli("apply", str(manifests))
     assert cancelled.code == 1
     assert "Do you want to perform these actions?" in cancelled.out
     assert "Apply cancelled." in cancelled.out
     assert writes(request_log(emulator)[before:]) == []
     monkeypatch.setattr("sys.stdin", _Tty("yes"))
-    approved = cli("apply", str(manifests), "--force")
+    approved = cli("apply", str(manifests))
     assert approved.code == 0, approved.text
     assert "Apply complete!" in approved.out
 
@@ -269,7 +271,7 @@ def test_origin_names_the_git_commit(cli: Cli, client: ImpCentralClient) -> None
     ).stdout.strip()
     if not sha:
         pytest.skip("not a git checkout")
-    assert cli("apply", str(EXAMPLES), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(EXAMPLES), "--auto-approve").code == 0
     origins = {strip_op_marker(d["attributes"]["origin"]) for d in client.list_deployments()}
     assert origins == {
         f"impops:weather-station/product.yaml@{sha[:12]}",
@@ -279,7 +281,7 @@ def test_origin_names_the_git_commit(cli: Cli, client: ImpCentralClient) -> None
 
 def test_plan_reads_with_list_calls(cli: Cli, manifests: Path, emulator: Any) -> None:
     """Reading live state: list calls per product, one account-wide webhook list, no writes."""
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     mark = len(request_log(emulator))
     assert cli("plan", str(manifests)).code == 0
     reads = [e for e in request_log(emulator)[mark:] if "/auth" not in e["path"]]
@@ -316,7 +318,7 @@ def test_prune_group_with_devices_and_webhook(
         "    description: Bench units on the firmware team's desks\n"
         "    devices: [df7356268deeb9c2]\n",
     )
-    assert cli("apply", str(manifests), "--auto-approve", "--force").code == 0
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
     _drop_group(product, "development")
     planned = cli("plan", str(manifests), "--prune", "--format", "json")
     assert planned.code == 0, planned.text
