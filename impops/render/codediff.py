@@ -37,18 +37,23 @@ class CodeDiff:
 
 
 def code_diffs(change: Change) -> list[CodeDiff]:
-    """Diffs of each code file whose digest differs between before and after."""
+    """Diffs of each code file whose digest differs between before and after.
+
+    A group's first deployment has nothing to compare with: an all-`+` diff of whole files
+    would bury the plan (the files are in the pull request's own diff), so the renderers show
+    only its digest and line count.
+    """
     after = change.after
-    if not isinstance(after, Deployment):
+    if not isinstance(after, Deployment) or not isinstance(change.before, Deployment):
         return []
-    before = change.before if isinstance(change.before, Deployment) else None
+    before = change.before
     result = []
     for kind in ("agent", "device"):
         new_sha: str = getattr(after, f"{kind}_sha256")
-        old_sha: str = getattr(before, f"{kind}_sha256") if before else ""
+        old_sha: str = getattr(before, f"{kind}_sha256")
         if new_sha == old_sha:
             continue
-        old_text: str = getattr(before, f"{kind}_code") if before else ""
+        old_text: str = getattr(before, f"{kind}_code")
         new_text: str = getattr(after, f"{kind}_code")
         name = f"{kind}.nut"
         lines = [
