@@ -318,14 +318,23 @@ class _Executor:
 
     def delete_group(self, g: DeviceGroup) -> str:
         gid = self.require_id(g.address)
-        detail = ""
         with _object_lock(f"{self.key}:{gid}"):
             self.check_fingerprint(g.address, self.client.get_device_group(gid))
             # impCentral refuses to delete a group that still holds devices.
             members = [str(d["id"]) for d in self.client.list_devices({"devicegroup.id": gid})]
+            notes = []
             if members:
                 self.client.unassign_devices(gid, members, self.unbond_for(g.type))
-                detail = f"{len(members)} device(s) unassigned first"
+                notes.append(f"{len(members)} device(s) unassigned first")
+            # impCentral also refuses while the group has flagged deployments. Deleting such a
+            # group is a protected change, so reaching here means the user passed --force: do
+            # what impt's `dg delete --force` does and unflag them first.
+            flagged = self.client.list_deployments({"devicegroup.id": gid, "flagged": "true"})
+            for dep in flagged:
+                self.client.update_deployment(str(dep["id"]), {"flagged": False})
+            if flagged:
+                notes.append(f"{len(flagged)} flagged deployment(s) unflagged first")
+            detail = "; ".join(notes)
             self.client.delete_device_group(gid)
         self.ids.pop(g.address, None)
         return detail

@@ -16,6 +16,7 @@ address; only products present in `desired` are considered. Decisions (see docs/
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,11 +123,13 @@ def field_changes(
 class _Differ:
     """One diff run: holds the inputs and accumulates changes and unmanaged objects."""
 
-    def __init__(self, desired: State, live: State, prune: bool) -> None:
+    def __init__(
+        self, desired: State, live: State, prune: bool, managed: Collection[str] = ()
+    ) -> None:
         self.desired = desired
         self.live = live
         self.prune = prune
-        products = desired.products()
+        products = desired.products() | set(managed)
         self.live_res = {a: r for a, r in live.resources.items() if r.product in products}
         self.changes: list[Change] = []
         self.unmanaged: list[Unmanaged] = []
@@ -177,6 +180,16 @@ class _Differ:
             fields = field_changes(live, res, live.comparable(), res.comparable())
             if fields:
                 self.add(Change(Action.UPDATE, live, res, "fields_changed", fields))
+        # A managed product the manifests no longer declare (retired): deleted when pruning,
+        # after its groups (apply runs deletes in reverse kind order).
+        declared = {r.address for r in self.desired.of_kind(Kind.PRODUCT)}
+        for address, live_res in sorted(self.live_res.items()):
+            if not isinstance(live_res, Product) or address in declared:
+                continue
+            if self.prune:
+                self.add(Change(Action.DELETE, live_res, None, "not_in_manifests"))
+            else:
+                self.leave(live_res, "pruning_off")
 
     @staticmethod
     def _group_comparable(group: DeviceGroup, desired: DeviceGroup) -> dict[str, Any]:
@@ -406,9 +419,9 @@ class _Differ:
         return DiffResult(tuple(self.changes), tuple(self.unmanaged))
 
 
-def diff(desired: State, live: State, *, prune: bool) -> DiffResult:
-    """Compare `desired` with `live` (scoped to desired's products); pure, unordered result.
+def diff(desired: State, live: State, *, prune: bool, managed: Collection[str] = ()) -> DiffResult:
+    """Compare `desired` with `live`, scoped to desired's products plus `managed`; pure.
 
     Raises PlanError listing every device reference that matches no live device.
     """
-    return _Differ(desired, live, prune).run()
+    return _Differ(desired, live, prune, managed).run()

@@ -31,13 +31,18 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(Kind)}  # Kind is declared 
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """How to plan: pruning, force, per-product thresholds (`*` = default) and targeting globs."""
+    """How to plan: pruning, force, per-product thresholds (`*` = default) and targeting globs.
+
+    `managed_products` widens the scope beyond the products the manifests declare: a managed
+    product that is no longer declared (`retired_products:`) is deleted when pruning.
+    """
 
     prune: bool = False
     force: bool = False
     safety: Mapping[str, SafetyThresholds] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # fnmatch globs on addresses
     excludes: tuple[str, ...] = ()
+    managed_products: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,13 +318,13 @@ def build_plan(desired: State, live: State, options: PlanOptions, source: PlanSo
 
     Raises PlanError when the manifests name devices the account does not have.
     """
-    result = diff(desired, live, prune=options.prune)
+    result = diff(desired, live, prune=options.prune, managed=options.managed_products)
     chosen = [c for c in result.changes if selected(c.address, options.targets, options.excludes)]
     changes = tuple(sorted(chosen, key=apply_order_key))
     unmanaged = tuple(
         u for u in result.unmanaged if selected(u.address, options.targets, options.excludes)
     )
-    products = desired.products()
+    products = desired.products() | set(options.managed_products)
     safety = evaluate(changes, live, products, options.safety, force=options.force)
     return Plan(
         changes=changes,

@@ -167,6 +167,7 @@ def plan_options(run: Run, args: argparse.Namespace) -> PlanOptions:
         safety=run.project.safety,
         targets=tuple(getattr(args, "target", []) or ()),
         excludes=tuple(getattr(args, "exclude", []) or ()),
+        managed_products=tuple(run.project.product_names),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -335,4 +336,22 @@ def test_prune_group_with_devices_and_webhook(
     }
     assert len(groups) == 8
     assert not [d for d in client.list_devices() if "devicegroup" in d["relationships"]]
+    assert cli("plan", str(manifests), "--prune", "--detailed-exitcode").code == 0
+
+
+def test_retiring_a_product_deletes_it_with_prune(
+    cli: Cli, manifests: Path, client: ImpCentralClient
+) -> None:
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
+    shutil.rmtree(manifests / "asset-tracker")
+    project = manifests / "impops.yaml"
+    project.write_text(project.read_text() + "retired_products: [asset-tracker]\n")
+    # Without pruning a retired product is only listed as left alone.
+    assert cli("plan", str(manifests), "--detailed-exitcode").code == 0
+    # With pruning its production group makes the plan protected: blocked until --force.
+    assert cli("plan", str(manifests), "--prune").code == 3
+    forced = cli("apply", str(manifests), "--prune", "--force", "--auto-approve")
+    assert forced.code == 0, forced.text
+    assert "asset-tracker" not in by_name(client.list_products())
+    assert "weather-station" in by_name(client.list_products())
     assert cli("plan", str(manifests), "--prune", "--detailed-exitcode").code == 0

@@ -50,6 +50,24 @@ def test_live_products_outside_the_manifests_are_ignored() -> None:
     assert diff(f.desired, f.live, prune=True).changes == ()
 
 
+def test_retired_product_is_deleted_only_when_pruning() -> None:
+    # A managed product no longer in the manifests (retired_products) goes with its groups.
+    f = fleet()
+    f.live.add(Product(product="old-sensor"))
+    f.live.add(DeviceGroup(product="old-sensor", name="dev", type=GroupType.DEVELOPMENT))
+    kept = diff(f.desired, f.live, prune=False, managed=["old-sensor"])
+    assert kept.changes == ()
+    assert {u.address for u in kept.unmanaged} >= {
+        "product/old-sensor",
+        "devicegroup/old-sensor/dev",
+    }
+    pruned = diff(f.desired, f.live, prune=True, managed=["old-sensor"])
+    assert {(c.action, c.address) for c in pruned.changes} == {
+        (Action.DELETE, "product/old-sensor"),
+        (Action.DELETE, "devicegroup/old-sensor/dev"),
+    }
+
+
 def test_product_create_and_update() -> None:
     f = fleet()
     put(f.desired, Product(product=PRODUCT, description="new text"))
