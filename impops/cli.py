@@ -13,10 +13,20 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from impops import __version__, redact
 from impops.commands import COMMAND_MODULES
 from impops.errors import ExitCode, ImpopsError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors; impops reserves 2 for "changes present", so a typo in
+    a CI script must not read as a diff. Usage errors exit 1 like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(int(ExitCode.ERROR), f"{self.prog}: error: {message}\n")
 
 
 class _ScrubbingFormatter(logging.Formatter):
@@ -27,7 +37,7 @@ class _ScrubbingFormatter(logging.Formatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="impops",
         description="Declarative GitOps for Electric Imp impCentral: validate, plan, apply, drift.",
         epilog="Exit codes: 0 ok/no changes, 1 error, 2 changes or drift (with "
