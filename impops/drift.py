@@ -154,13 +154,17 @@ def _foreign_deployments(desired: State, live: State, seen: set[str]) -> list[Dr
     return items
 
 
-def compare(desired: State, live: State) -> DriftReport:
-    """Pure: every difference between desired and live, sorted by address."""
-    result = diff(desired, live, prune=True)
+def compare(desired: State, live: State, managed: Sequence[str] = ()) -> DriftReport:
+    """Pure: every difference between desired and live, sorted by address.
+
+    `managed` adds products that are managed but no longer declared (retired): anything
+    left of them in impCentral is drift too.
+    """
+    result = diff(desired, live, prune=True, managed=managed)
     found = [_item(c, live) for c in result.changes]
     found += _foreign_deployments(desired, live, {i.address for i in found})
     items = sorted(found, key=lambda i: i.address)
-    return DriftReport(items=items, products=tuple(sorted(desired.products())))
+    return DriftReport(items=items, products=tuple(sorted(desired.products() | set(managed))))
 
 
 def detect_drift(
@@ -173,6 +177,6 @@ def detect_drift(
 ) -> DriftReport:
     """Read live state through a read-only view and compare it with `desired`."""
     live = read_live(ReadOnlyClient(client), product_names, parallelism=parallelism)
-    report = compare(desired, live)
+    report = compare(desired, live, product_names)
     report.endpoint = endpoint
     return report

@@ -22,8 +22,9 @@ from enum import StrEnum
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from impops import redact
 from impops.errors import SourcePosition
 
 
@@ -208,12 +209,34 @@ def webhook_url_id(url: str) -> str:
     return f"{host}#{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
+def url_has_credentials(url: str) -> bool:
+    """Whether a URL carries credentials: userinfo (`user:pass@`) or a query string, the two
+    places webhook receivers put tokens."""
+    try:
+        parts = urlsplit(url)
+        return bool(parts.username or parts.password or parts.query)
+    except ValueError:
+        return True  # unparseable: treat as secret rather than risk printing it
+
+
 class Webhook(Resource):
     kind: ClassVar[Kind] = Kind.WEBHOOK
     group: str
     event: str
     url: str
     content_type: str = "application/json"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_make_url_sensitive(cls, data: Any) -> Any:
+        """A URL with credentials is sensitive wherever it came from: a literal in a manifest
+        or a webhook read from live impCentral, not only a `${VAR}` or `!secret` value."""
+        if isinstance(data, dict):
+            url = data.get("url")
+            if isinstance(url, str) and url_has_credentials(url):
+                redact.register(url)
+                data = {**data, "sensitive": frozenset(data.get("sensitive", ())) | {"url"}}
+        return data
 
     @property
     def address(self) -> str:
