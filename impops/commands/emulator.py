@@ -15,6 +15,7 @@ from types import FrameType
 
 from impops.emulator import EmulatorServer
 from impops.emulator.seed import SeedError
+from impops.emulator.server import GROUP_DELETE_MODES
 
 
 def _non_negative(text: str) -> int:
@@ -58,6 +59,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="SECONDS",
         help="access token lifetime (default 3600)",
     )
+    serve.add_argument(
+        "--group-delete",
+        choices=GROUP_DELETE_MODES,
+        default="keep",
+        help="what deleting a device group does to its deployments: keep them as zombie "
+        "builds (default) or cascade (impCentral's behaviour since 2024)",
+    )
     serve.set_defaults(func=_serve)
 
 
@@ -71,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
             latency_ms=args.latency_ms,
             rate_limit=args.rate_limit,
             token_lifetime=args.token_lifetime,
+            group_delete=args.group_delete,
         )
     except (OSError, SeedError, ValueError) as exc:
         print(f"error: cannot start the emulator: {exc}", file=sys.stderr)

@@ -92,11 +92,19 @@ class App:
     """What handlers operate on: the store, configuration and the log-stream hub."""
 
     def __init__(
-        self, store: Store, hub: LogStreamHub, token_lifetime: int, on_change: Callable[[], None]
+        self,
+        store: Store,
+        hub: LogStreamHub,
+        token_lifetime: int,
+        on_change: Callable[[], None],
+        group_delete: str = "keep",
     ) -> None:
         self.store = store
         self.hub = hub
         self.token_lifetime = token_lifetime
+        # "keep": a deleted group's deployments outlive it (impt's zombie builds);
+        # "cascade": they go with it (impCentral since 2024). See docs/emulator.md.
+        self.group_delete = group_delete
         self.on_change = on_change
 
     def url(self, req: Request, path: str) -> str:

@@ -247,9 +247,17 @@ def delete_group(app: App, req: Request, params: dict[str, str]) -> Response:
             "attribute to false and try again.",
             "CX006",
         )
-    # Decision (2024 server behaviour): a group's deployments and webhooks go with it.
+    # Decision: by default a group's deployments outlive it as "zombie" builds with no
+    # devicegroup relationship (issue 2; impt's `build cleanup --zombie`); with
+    # --group-delete cascade they go with it, as impCentral does since 2024. Webhooks belong
+    # to the group and always go.
     for dep in deployments:
-        store.remove("deployments", dep)
+        if app.group_delete == "cascade":
+            store.remove("deployments", dep)
+        else:
+            with store.changing("deployments", dep) as zombie:
+                zombie["relationships"].pop("devicegroup", None)
+                zombie["attributes"]["updated_at"] = now_iso()
     for hook in store.records("webhooks", "group", rec["id"]):
         store.remove("webhooks", hook)
     store.remove("devicegroups", rec)

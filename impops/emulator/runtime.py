@@ -72,12 +72,13 @@ class Runtime:
         latency_ms: int,
         rate_limit: int | None,
         token_lifetime: int,
+        group_delete: str = "keep",
     ) -> None:
         self.seed = load_seed(seed)
         self.store = Store()
         self.hub = LogStreamHub()
         self.persister = Persister(self.store, Path(state_file)) if state_file else None
-        self.app = App(self.store, self.hub, token_lifetime, self.changed)
+        self.app = App(self.store, self.hub, token_lifetime, self.changed, group_delete)
         self.faults = Faults()
         self.ratelimiter = RateLimiter(rate_limit)
         self.requests = RequestLog()

@@ -29,6 +29,7 @@ from impops.emulator.runtime import Runtime
 log = logging.getLogger("impops.emulator")
 
 _LOGIN_KEY_PATH = re.compile(r"(/login_keys/)[^/]+")
+GROUP_DELETE_MODES = ("keep", "cascade")
 MNUBO_PREFIXES = ("/mnubo/sandbox", "/mnubo/production")  # reserved: a later Mnubo emulator
 
 
@@ -325,10 +326,15 @@ class EmulatorServer:
         latency_ms: int = 0,
         rate_limit: int | None = None,
         token_lifetime: int = 3600,
+        group_delete: str = "keep",
     ) -> None:
+        if group_delete not in GROUP_DELETE_MODES:
+            raise ValueError(f"group_delete must be one of {', '.join(GROUP_DELETE_MODES)}")
         self.host = host
         self.port = port
-        self.runtime = Runtime(seed, state_file, latency_ms, rate_limit, token_lifetime)
+        self.runtime = Runtime(
+            seed, state_file, latency_ms, rate_limit, token_lifetime, group_delete
+        )
         self._httpd: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url = f"http://{host}:{port}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from impops.emulator import EmulatorServer
 from impops.emulator.seed import load_seed
 
@@ -223,31 +225,55 @@ def test_production_permission_required(make_api: Any) -> None:
             assert "Invalid Permission" in api.error(answer)["title"]
 
 
-def test_group_delete_cascades_deployments_and_webhooks(api: Any) -> None:
-    pid = api.product()["id"]
-    group = api.group(pid)
-    first = api.deploy(group, "a")
-    api.deploy(group, "b")
-    hook = {
-        "data": {
-            "type": "webhook",
-            "attributes": {
-                "url": "https://example.com/h",
-                "event": "deployment",
-                "content_type": "application/json",
-            },
-            "relationships": {"devicegroup": {"type": group["type"], "id": group["id"]}},
+@pytest.mark.parametrize("mode", ["keep", "cascade"])
+def test_group_delete_keeps_or_cascades_deployments(mode: str, make_api: Any) -> None:
+    """Decision: by default a deleted group's deployments outlive it as zombies (issue 2);
+    `group_delete="cascade"` emulates impCentral since 2024. Webhooks always go."""
+    with EmulatorServer(group_delete=mode) as emu:
+        api = make_api(emu)
+        pid = api.product()["id"]
+        group = api.group(pid)
+        first = api.deploy(group, "a")
+        api.deploy(group, "b")
+        hook = {
+            "data": {
+                "type": "webhook",
+                "attributes": {
+                    "url": "https://example.com/h",
+                    "event": "deployment",
+                    "content_type": "application/json",
+                },
+                "relationships": {"devicegroup": {"type": group["type"], "id": group["id"]}},
+            }
         }
-    }
-    api.ok("POST", "/webhooks", hook, 201)
-    # Decision: a group with flagged deployments cannot be deleted.
-    flag = {"data": {"type": "deployment", "id": first["id"], "attributes": {"flagged": True}}}
-    api.ok("PATCH", f"/deployments/{first['id']}", flag)
-    refused = api.call("DELETE", f"/devicegroups/{group['id']}")
-    assert refused.status_code == 409
-    assert api.error(refused)["title"] == "Resource Flagged"
-    flag["data"]["attributes"]["flagged"] = False
-    api.ok("PATCH", f"/deployments/{first['id']}", flag)
-    api.ok("DELETE", f"/devicegroups/{group['id']}", status=204)
-    assert api.ok("GET", "/deployments")["data"] == []
-    assert api.ok("GET", "/webhooks")["data"] == []
+        api.ok("POST", "/webhooks", hook, 201)
+        # Decision: a group with flagged deployments cannot be deleted.
+        flag = {"data": {"type": "deployment", "id": first["id"], "attributes": {"flagged": True}}}
+        api.ok("PATCH", f"/deployments/{first['id']}", flag)
+        refused = api.call("DELETE", f"/devicegroups/{group['id']}")
+        assert refused.status_code == 409
+        assert api.error(refused)["title"] == "Resource Flagged"
+        flag["data"]["attributes"]["flagged"] = False
+        api.ok("PATCH", f"/deployments/{first['id']}", flag)
+        api.ok("DELETE", f"/devicegroups/{group['id']}", status=204)
+        assert api.ok("GET", "/webhooks")["data"] == []
+        left = api.ok("GET", "/deployments")["data"]
+        if mode == "cascade":
+            assert left == []
+            return
+        assert len(left) == 2
+        for dep in left:
+            # A zombie: no devicegroup relationship (absent, never null); product survives.
+            assert "devicegroup" not in dep["relationships"]
+            assert dep["relationships"]["product"]["id"] == pid
+        zombies = api.ok("GET", f"/deployments?filter[devicegroup.id]={group['id']}")["data"]
+        assert zombies == []
+        # Unflagged zombies can be deleted; deleting the product removes the rest.
+        api.ok("DELETE", f"/deployments/{first['id']}", status=204)
+        api.ok("DELETE", f"/products/{pid}", status=204)
+        assert api.ok("GET", "/deployments")["data"] == []
+
+
+def test_unknown_group_delete_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="group_delete"):
+        EmulatorServer(group_delete="sometimes")
