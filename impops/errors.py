@@ -51,9 +51,9 @@ class ManifestProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.key}: {self.message}" if self.key else (
-            f"{self.position}: {self.message}"
-        )
+        if self.key:
+            return f"{self.position}: {self.key}: {self.message}"
+        return f"{self.position}: {self.message}"
 
 
 class ManifestError(ImpopsError):
