@@ -13,26 +13,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from impops.api.errors import ClientValidationError
+from impops.model import WEBHOOK_CONTENT_TYPES as MODEL_WEBHOOK_CONTENT_TYPES
+from impops.model import WEBHOOK_EVENTS as MODEL_WEBHOOK_EVENTS
+from impops.model import GroupType
 
-GROUP_TYPES = frozenset(
-    {
-        "development_devicegroup",
-        "pre_factoryfixture_devicegroup",
-        "pre_dut_devicegroup",
-        "pre_production_devicegroup",
-        "factoryfixture_devicegroup",
-        "dut_devicegroup",
-        "production_devicegroup",
-    }
-)
-PRODUCTION_TYPES = frozenset({"pre_production_devicegroup", "production_devicegroup"})
+# Derived from the canonical model so that the client, the manifests and the planner agree on
+# one list of types and their target pairing (reference §4).
+GROUP_TYPES = frozenset(t.api_type for t in GroupType)
+PRODUCTION_TYPES = frozenset(t.api_type for t in GroupType if t.allows_region)
 FIXTURE_TARGETS: dict[str, tuple[str, str]] = {
-    # fixture type -> (production_target type, dut_target type); reference §4 pairing
-    "pre_factoryfixture_devicegroup": ("pre_production_devicegroup", "pre_dut_devicegroup"),
-    "factoryfixture_devicegroup": ("production_devicegroup", "dut_devicegroup"),
+    # fixture type -> (production_target type, dut_target type)
+    t.api_type: (prod.api_type, dut.api_type)
+    for t in GroupType
+    if (prod := t.production_target_type) and (dut := t.dut_target_type)
 }
-WEBHOOK_EVENTS = frozenset({"blessing", "blinkup", "deployment"})
-WEBHOOK_CONTENT_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded"})
+WEBHOOK_EVENTS = frozenset(MODEL_WEBHOOK_EVENTS)
+WEBHOOK_CONTENT_TYPES = frozenset(MODEL_WEBHOOK_CONTENT_TYPES)
 
 FILTERS: dict[str, frozenset[str]] = {
     "products": frozenset({"owner.id"}),
