@@ -21,6 +21,8 @@ from impops.emulator.store import Store
 if TYPE_CHECKING:
     from impops.emulator.logstream import LogStreamHub
 
+# The emulator spells the API's vocabulary out itself rather than importing impops.model: it is
+# the oracle impops is tested against, so it must not inherit impops' mistakes.
 GROUP_TYPES = (
     "development_devicegroup",
     "pre_factoryfixture_devicegroup",
