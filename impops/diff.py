@@ -1,7 +1,8 @@
 """The pure differ: compare desired and live `State` and say what must change, and why.
 
 No I/O and no ordering happen here (`impops.plan` orders and guards the result). Identity is the
-address; only products present in `desired` are considered. Decisions (see docs/plan.md):
+address; only managed products are considered: those `desired` declares plus `managed` (retired
+products). Decisions (see docs/plan.md):
 
 - Deletions only with `prune`; without it, live objects missing from the manifests are reported
   as unmanaged ("kept, pruning off"). This holds for webhooks too: a webhook whose URL changed is
@@ -20,10 +21,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from impops.change import Action, Change, FieldChange
 from impops.errors import PlanError
+from impops.fieldchanges import field_changes
 from impops.model import (
     IMPOPS_TAG,
     AnyResource,
@@ -33,7 +33,6 @@ from impops.model import (
     GroupType,
     Kind,
     Product,
-    Resource,
     State,
     Webhook,
 )
@@ -47,7 +46,6 @@ UNMANAGED_REASONS = {
 _OPTIONAL_GROUP_FIELDS = ("region", "load_code_after_blessing")
 _REPLACE_GROUP_FIELDS = frozenset({"type", "region"})
 _DEPLOYMENT_METADATA = ("description", "tags", "flagged")
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -70,54 +68,6 @@ class DiffResult:
 
 def group_address(product: str, group: str) -> str:
     return f"devicegroup/{product}/{group}"
-
-
-def is_sensitive(path: str, *resources: Resource | None) -> bool:
-    """True when `path` is, contains or lies inside a sensitive path of either resource."""
-    for resource in resources:
-        if resource is None:
-            continue
-        for secret in resource.sensitive:
-            if path == secret or secret.startswith(path + ".") or path.startswith(secret + "."):
-                return True
-    return False
-
-
-def _lookup(data: dict[str, Any], path: list[str]) -> Any:
-    value: Any = data
-    for part in path:
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def field_changes(
-    before: Resource, after: Resource, old: dict[str, Any], new: dict[str, Any]
-) -> tuple[FieldChange, ...]:
-    """Explain differences between two comparable dicts, one FieldChange per leaf.
-
-    deepdiff finds the differences; nested dicts (env_vars) are reported per key, lists (tags,
-    devices) as a whole field so that a reviewer sees the before and after list.
-    """
-    paths: set[tuple[str, ...]] = set()
-    for levels in DeepDiff(old, new, view="tree").values():
-        for level in levels:
-            parts = [str(p) for p in level.path(output_format="list")]
-            if not parts:
-                continue
-            top = parts[0]
-            nested = isinstance(old.get(top), dict) or isinstance(new.get(top), dict)
-            paths.add(tuple(parts[:2]) if nested and len(parts) > 1 else (top,))
-    return tuple(
-        FieldChange(
-            path=".".join(path),
-            before=_lookup(old, list(path)),
-            after=_lookup(new, list(path)),
-            sensitive=is_sensitive(".".join(path), before, after),
-        )
-        for path in sorted(paths)
-    )
 
 
 class _Differ:
