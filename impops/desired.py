@@ -21,7 +21,6 @@ from impops.model import (
     RestartMode,
     State,
     Webhook,
-    sha256_text,
 )
 
 
@@ -105,8 +104,6 @@ def _add_group(
             Deployment(
                 product=product,
                 group=name,
-                agent_sha256=sha256_text(agent),
-                device_sha256=sha256_text(device),
                 agent_code=agent,
                 device_code=device,
                 description=settings.description or "",

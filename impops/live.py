@@ -42,7 +42,6 @@ from impops.model import (
     Product,
     State,
     Webhook,
-    sha256_text,
 )
 
 Doc = dict[str, Any]
@@ -159,8 +158,6 @@ def to_deployment(
     return Deployment(
         product=product,
         group=group,
-        agent_sha256=sha256_text(agent),
-        device_sha256=sha256_text(device),
         agent_code=agent,
         device_code=device,
         description=a.get("description") or "",

@@ -175,8 +175,8 @@ class Deployment(Resource):
         {"sensitive", "source", "agent_code", "device_code", "restart", "origin"}
     )
     group: str
-    agent_sha256: str
-    device_sha256: str
+    agent_sha256: str = ""  # derived from agent_code when not given
+    device_sha256: str = ""  # derived from device_code when not given
     agent_code: str = ""
     device_code: str = ""
     description: str = ""
@@ -185,6 +185,16 @@ class Deployment(Resource):
     min_supported: bool | None = None
     restart: RestartMode = RestartMode.NONE
     origin: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _digests_from_code(cls, data: Any) -> Any:
+        """Both sides hash the exact code text the same way: derive, don't repeat it."""
+        if isinstance(data, dict):
+            for side in ("agent", "device"):
+                if not data.get(f"{side}_sha256"):
+                    data = {**data, f"{side}_sha256": sha256_text(data.get(f"{side}_code", ""))}
+        return data
 
     @property
     def address(self) -> str:
