@@ -118,18 +118,21 @@ class _Differ:
     def add(self, change: Change) -> None:
         self.changes.append(change)
 
+    def create_or_update(self, res: AnyResource, live: AnyResource | None) -> None:
+        """Kinds with no special rules: create when missing, update the fields that differ."""
+        if live is None:
+            self.add(Change(Action.CREATE, None, res, "missing_in_live"))
+            return
+        fields = field_changes(live, res, live.comparable(), res.comparable())
+        if fields:
+            self.add(Change(Action.UPDATE, live, res, "fields_changed", fields))
+
     # --- kinds ---------------------------------------------------------------------------
 
     def products(self) -> None:
         for res in self.desired.of_kind(Kind.PRODUCT):
             assert isinstance(res, Product)
-            live = self.live_res.get(res.address)
-            if live is None:
-                self.add(Change(Action.CREATE, None, res, "missing_in_live"))
-                continue
-            fields = field_changes(live, res, live.comparable(), res.comparable())
-            if fields:
-                self.add(Change(Action.UPDATE, live, res, "fields_changed", fields))
+            self.create_or_update(res, self.live_res.get(res.address))
         # A managed product the manifests no longer declare (retired): deleted when pruning,
         # after its groups (apply runs deletes in reverse kind order).
         declared = {r.address for r in self.desired.of_kind(Kind.PRODUCT)}
@@ -314,13 +317,9 @@ class _Differ:
         desired = {r.address: r for r in self.desired.of_kind(Kind.WEBHOOK)}
         for address, res in sorted(desired.items()):
             assert isinstance(res, Webhook)
-            live = self.live_child(address, group_address(res.product, res.group))
-            if live is None:
-                self.add(Change(Action.CREATE, None, res, "missing_in_live"))
-                continue
-            fields = field_changes(live, res, live.comparable(), res.comparable())
-            if fields:
-                self.add(Change(Action.UPDATE, live, res, "fields_changed", fields))
+            self.create_or_update(
+                res, self.live_child(address, group_address(res.product, res.group))
+            )
         for address, live_res in sorted(self.live_res.items()):
             if not isinstance(live_res, Webhook) or address in desired:
                 continue
