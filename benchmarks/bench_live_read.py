@@ -1,4 +1,4 @@
-"""Benchmark `impops.live.read_live` against the emulator: wall time and API calls.
+"""Benchmark impCentral's `live.read_live` against the emulator: wall time and API calls.
 
 Seeds N products x M device groups (default 10 x 100 = 1,000 groups), each group with H
 deployments of history (each with a few KB of code) and W webhooks, through the real client;
@@ -24,10 +24,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from impops.api.client import ImpCentralClient  # noqa: E402
 from impops.emulator import EmulatorServer  # noqa: E402
-from impops.live import read_live  # noqa: E402
-from impops.settings import Settings  # noqa: E402
+from impops.providers.impcentral.api.client import ImpCentralClient  # noqa: E402
+from impops.providers.impcentral.live import read_live  # noqa: E402
+from impops.providers.impcentral.settings import Settings  # noqa: E402
 
 LOGIN_KEY = "0123456789abcdef"
 

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import IO
 
 from impops import redact
-from impops.api.client import ImpCentralClient
-from impops.apply import apply_plan
 from impops.commands import common
-from impops.drift import detect_drift
+from impops.engine.apply import apply_plan
+from impops.engine.drift import detect_drift
 from impops.errors import ConfigError, ImpopsError
-from impops.live import attrs, rel_id
-from impops.model import GroupType
+from impops.providers.impcentral.api.client import ImpCentralClient
+from impops.providers.impcentral.live import attrs, rel_id
+from impops.providers.impcentral.model import GroupType
 from impops.render.drift import render_drift_text
 
 DEFAULT_LOGIN_KEY = "0123456789abcdef"  # the emulator's default seed login key

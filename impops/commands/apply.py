@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import IO
 
 from impops import redact
-from impops.apply import ApplyReport, Step, StepStatus, apply_plan
 from impops.commands import common
+from impops.engine.apply import ApplyReport, Step, StepStatus, apply_plan
+from impops.engine.plan import Plan, SavedPlan
 from impops.errors import ConfigError, ExitCode, StalePlanError
-from impops.model import State
-from impops.plan import Plan, SavedPlan
+from impops.providers.impcentral.model import State
 
 PROMPT = (
     "Do you want to perform these actions?\n"

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from impops import redact
-from impops.api.client import ImpCentralClient
-from impops.desired import build_desired
+from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
 from impops.errors import ConfigError
-from impops.live import read_live
 from impops.manifest import Project, load_project
-from impops.model import State
-from impops.plan import Plan, PlanOptions, PlanSource, build_plan
-from impops.settings import Settings
+from impops.providers.impcentral.api.client import ImpCentralClient
+from impops.providers.impcentral.desired import build_desired
+from impops.providers.impcentral.live import read_live
+from impops.providers.impcentral.model import State
+from impops.providers.impcentral.settings import Settings
 
 FORMATS = ("text", "markdown", "json")
 DEFAULT_PARALLELISM = 8

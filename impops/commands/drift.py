@@ -1,7 +1,7 @@
 """`impops drift [DIR]`: report where live impCentral differs from the manifests; read-only.
 
 Exit codes: 0 no drift, 1 error, 2 drift found. The live state is read through
-`impops.drift.ReadOnlyClient`, which has no write methods.
+`impops.engine.drift.ReadOnlyClient`, which has no write methods.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from impops.commands import common
-from impops.drift import detect_drift
+from impops.engine.drift import detect_drift
 from impops.errors import ExitCode
 from impops.render.drift import RENDERERS
 

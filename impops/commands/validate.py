@@ -13,10 +13,10 @@ import sys
 from typing import Any
 
 from impops import redact
-from impops.desired import build_desired
 from impops.errors import ExitCode, ManifestError, ManifestProblem
 from impops.manifest import load_project
-from impops.model import Kind
+from impops.providers.impcentral.desired import build_desired
+from impops.providers.impcentral.model import Kind
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
 from impops.manifest.models import (
     MAX_TAGS_TOTAL,
@@ -29,7 +30,6 @@ from impops.manifest.problems import problems_from
 from impops.manifest.validate import ProductCheck, check_product, tags_total
 from impops.manifest.variables import substitute
 from impops.manifest.yaml import PathKey, PositionMap, dotted, read_yaml
-from impops.safety import SafetyThresholds
 
 PROJECT_FILE = "impops.yaml"
 _GLOB_CHARS = frozenset("*?[")

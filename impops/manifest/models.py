@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from impops.model import WEBHOOK_CONTENT_TYPES, WEBHOOK_EVENTS
+from impops.providers.impcentral.model import WEBHOOK_CONTENT_TYPES, WEBHOOK_EVENTS
 
 # Names: 1-80 characters (impCentral's limit). `/` is refused because addresses use it as the
 # separator; control characters and surrounding blanks because nobody means them.

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from impops.errors import ManifestProblem
 from impops.manifest.models import MAX_TAGS_TOTAL, DeviceGroupManifest
 from impops.manifest.yaml import PathKey, PositionMap, dotted
-from impops.model import IMPOPS_TAG, GroupType
+from impops.providers.impcentral.model import IMPOPS_TAG, GroupType
 
 _HEX16 = re.compile(r"^[0-9A-Fa-f]{16}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from impops.change import Change
-from impops.model import Deployment
+from impops.engine.change import Change
+from impops.providers.impcentral.model import Deployment
 from impops.render.values import short_sha
 
 MAX_DIFF_LINES = 400  # longer diffs are folded to their head plus a count

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from impops import redact
-from impops.change import REASONS, Action, Change, FieldChange
-from impops.diff import UNMANAGED_REASONS
+from impops.engine.change import REASONS, Action, Change, FieldChange
+from impops.providers.impcentral.diff import UNMANAGED_REASONS
 from impops.render.values import display, resource_json, short_sha
 
 if TYPE_CHECKING:
-    from impops.plan import Plan, PlanSummary
+    from impops.engine.plan import Plan, PlanSummary
 
 NO_CHANGES = "No changes. Live impCentral state matches the manifests."
 TARGETING_WARNING = "Warning: Resource targeting is in effect"

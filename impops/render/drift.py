@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from impops import redact
-from impops.drift import DriftItem, DriftReport
+from impops.engine.drift import DriftItem, DriftReport
 
 DRIFT_FORMAT_VERSION = 1
 HEADLINE = "Note: Objects have changed outside of impops"

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from impops.plan import Plan
+    from impops.engine.plan import Plan
 
 
 def render_json(plan: Plan, *, color: bool = False) -> str:

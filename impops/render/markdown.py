@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from impops import __version__, redact
-from impops.change import Action
+from impops.engine.change import Action
 from impops.render.codediff import CodeDiff, code_diffs
 from impops.render.common import (
     NO_CHANGES,
@@ -23,7 +23,7 @@ from impops.render.common import (
 )
 
 if TYPE_CHECKING:
-    from impops.plan import Plan
+    from impops.engine.plan import Plan
 
 DEFAULT_MAX_CHARS = 65000
 TIER_NOTES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from impops import redact
-from impops.change import Action, Change
+from impops.engine.change import Action, Change
 from impops.render.codediff import code_diffs
 from impops.render.common import (
     BIG_PLAN,
@@ -20,7 +20,7 @@ from impops.render.common import (
 )
 
 if TYPE_CHECKING:
-    from impops.plan import Plan
+    from impops.engine.plan import Plan
 
 LEGEND = [
     "Resource actions are indicated with the following symbols:",

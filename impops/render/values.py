@@ -11,8 +11,14 @@ import json
 from typing import Any
 
 from impops import redact
-from impops.change import FieldChange
-from impops.model import AnyResource, Deployment, DeviceAssignment, DeviceGroup, Webhook
+from impops.engine.change import FieldChange
+from impops.providers.impcentral.model import (
+    AnyResource,
+    Deployment,
+    DeviceAssignment,
+    DeviceGroup,
+    Webhook,
+)
 
 CODE_FIELDS = ("agent_code", "device_code")
 

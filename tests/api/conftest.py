@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from impops.api import ImpCentralClient
-from impops.settings import Settings
+from impops.providers.impcentral.api import ImpCentralClient
+from impops.providers.impcentral.settings import Settings
 
 from .helpers import LOGIN_KEY, MakeClient
 

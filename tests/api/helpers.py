@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from impops.api import ImpCentralClient
+from impops.providers.impcentral.api import ImpCentralClient
 
 LOGIN_KEY = "0123456789abcdef"
 USERNAME = "operator"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from impops.api import AuthenticationError
 from impops.emulator import EmulatorServer
 from impops.emulator.seed import load_seed
 from impops.emulator.totp import totp
+from impops.providers.impcentral.api import AuthenticationError
 
 from .helpers import PASSWORD, USERNAME, MakeClient, calls, log_since, request_log
 

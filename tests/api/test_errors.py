@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from impops import redact
-from impops.api import errors as e
 from impops.errors import ImpopsError
+from impops.providers.impcentral.api import errors as e
 
 
 def body(*entries: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from impops.api import (
+from impops.providers.impcentral.api import (
     AuthenticationError,
     ConflictError,
     ImpCentralClient,

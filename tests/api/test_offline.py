@@ -10,9 +10,14 @@ import logging
 
 import pytest
 
-from impops.api import ClientValidationError, ImpCentralClient, TransportError, strip_op_marker
-from impops.api.transport import Transport
-from impops.settings import Settings
+from impops.http.transport import Transport
+from impops.providers.impcentral.api import (
+    ClientValidationError,
+    ImpCentralClient,
+    TransportError,
+    strip_op_marker,
+)
+from impops.providers.impcentral.settings import Settings
 
 KEY = "fedcba9876543210"
 CLOSED = "http://127.0.0.1:9/v5"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from impops.api.pagination import collect, iterate_pages, page_params
+from impops.providers.impcentral.api.pagination import collect, iterate_pages, page_params
 
 
 def test_page_params() -> None:

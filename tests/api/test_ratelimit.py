@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from impops.api.ratelimit import (
+from impops.http.ratelimit import (
     MAX_SERVER_WAIT,
     RateLimiter,
     backoff_delay,

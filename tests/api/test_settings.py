@@ -6,7 +6,12 @@ import pytest
 
 from impops import redact
 from impops.errors import ConfigError
-from impops.settings import DEFAULT_ENDPOINT, Settings, check_endpoint, is_loopback_host
+from impops.providers.impcentral.settings import (
+    DEFAULT_ENDPOINT,
+    Settings,
+    check_endpoint,
+    is_loopback_host,
+)
 
 KEY = "0123456789abcdef"
 

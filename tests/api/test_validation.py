@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from impops.api import validation as v
-from impops.api.errors import ClientValidationError
+from impops.providers.impcentral.api import validation as v
+from impops.providers.impcentral.api.errors import ClientValidationError
 
 FIX = "factoryfixture_devicegroup"
 

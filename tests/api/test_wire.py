@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from impops import __version__
-from impops.api import ConflictError, ImpCentralClient, TransportError
-from impops.settings import Settings
+from impops.providers.impcentral.api import ConflictError, ImpCentralClient, TransportError
+from impops.providers.impcentral.settings import Settings
 
 from .scripted import Answer, Script, scripted_server
 

@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from e2e_helpers import EXAMPLES, LOGIN_KEY, UNBOND_KEY, Result  # noqa: E402
 
 from impops import redact  # noqa: E402
-from impops.api.client import ImpCentralClient  # noqa: E402
 from impops.cli import main  # noqa: E402
-from impops.settings import Settings  # noqa: E402
+from impops.providers.impcentral.api.client import ImpCentralClient  # noqa: E402
+from impops.providers.impcentral.settings import Settings  # noqa: E402
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from e2e_helpers import EXAMPLES, Result, request_log, writes
 
-from impops.api.client import ImpCentralClient
+from impops.providers.impcentral.api.client import ImpCentralClient
 
 Cli = Callable[..., Result]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from e2e_helpers import Result, by_name
 
-from impops.api.client import ImpCentralClient
-from impops.apply import ApplyReport, StepStatus, apply_plan
 from impops.commands import common
+from impops.engine.apply import ApplyReport, StepStatus, apply_plan
+from impops.providers.impcentral.api.client import ImpCentralClient
 
 Cli = Callable[..., Result]
 

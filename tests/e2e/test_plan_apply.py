@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from e2e_helpers import EXAMPLES, Result, by_name, request_log, writes
 
-from impops.api.client import ImpCentralClient, strip_op_marker
+from impops.providers.impcentral.api.client import ImpCentralClient, strip_op_marker
 
 Cli = Callable[..., Result]
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from impops.desired import build_desired
+from impops.engine.safety import SafetyThresholds
 from impops.manifest import load_project
-from impops.model import (
+from impops.providers.impcentral.desired import build_desired
+from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     Deployment,
     DeviceAssignment,
@@ -19,7 +20,6 @@ from impops.model import (
     Webhook,
     sha256_text,
 )
-from impops.safety import SafetyThresholds
 
 from .conftest import EXAMPLES, write_tree
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from impops import redact
-from impops.desired import build_desired
 from impops.errors import ManifestError
 from impops.manifest import load_project
-from impops.model import DeviceGroup, Webhook
+from impops.providers.impcentral.desired import build_desired
+from impops.providers.impcentral.model import DeviceGroup, Webhook
 
 from .conftest import write_tree
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from impops.errors import SourcePosition
-from impops.model import (
+from impops.providers.impcentral.model import (
     AnyResource,
     Deployment,
     DeploymentInfo,

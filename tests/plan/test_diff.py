@@ -16,10 +16,16 @@ from planfleet import (
     webhook,
 )
 
-from impops.change import Action, Change
-from impops.diff import diff
+from impops.engine.change import Action, Change
 from impops.errors import PlanError
-from impops.model import DeviceAssignment, DeviceGroup, GroupType, Product, State
+from impops.providers.impcentral.diff import diff
+from impops.providers.impcentral.model import (
+    DeviceAssignment,
+    DeviceGroup,
+    GroupType,
+    Product,
+    State,
+)
 
 G = f"devicegroup/{PRODUCT}"
 

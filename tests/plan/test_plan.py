@@ -19,10 +19,10 @@ from planfleet import (
 )
 
 from impops import redact
-from impops.change import Action
+from impops.engine.change import Action
+from impops.engine.plan import FORMAT_VERSION, Plan, PlanOptions, PlanSource, build_plan
 from impops.errors import PlanError, StalePlanError
-from impops.model import DeviceGroup, GroupType, State
-from impops.plan import FORMAT_VERSION, Plan, PlanOptions, PlanSource, build_plan
+from impops.providers.impcentral.model import DeviceGroup, GroupType, State
 
 SOURCE = PlanSource("examples/manifests", git_sha="a1b2c3d4e5f6", endpoint="http://127.0.0.1/v5")
 
@@ -220,7 +220,7 @@ def test_checksum_is_stable_across_processes() -> None:
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from planfleet import representative\n"
-        "from impops.plan import PlanOptions, PlanSource, build_plan\n"
+        "from impops.engine.plan import PlanOptions, PlanSource, build_plan\n"
         "f = representative()\n"
         "src = PlanSource('examples/manifests', git_sha='a1b2c3d4e5f6', "
         "endpoint='http://127.0.0.1/v5')\n"

@@ -28,7 +28,7 @@ from planfleet import (
 )
 
 from impops import redact
-from impops.plan import Plan, PlanOptions, PlanSource, build_plan
+from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
 from impops.render.json import render_json
 from impops.render.markdown import TIER_NOTES, render_markdown
 from impops.render.text import render_text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from planfleet import PRODUCT, deployment, drop, fleet, put
 
-from impops.model import DeviceGroup, State
-from impops.plan import Plan, PlanOptions, PlanSource, build_plan
-from impops.safety import SafetyCheck, SafetyThresholds
+from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
+from impops.engine.safety import SafetyCheck, SafetyThresholds
+from impops.providers.impcentral.model import DeviceGroup, State
 
 SOURCE = PlanSource("examples/manifests")
 

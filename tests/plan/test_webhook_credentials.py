@@ -11,9 +11,9 @@ import pytest
 from planfleet import PRODUCT, fleet, put, webhook
 
 from impops import redact
-from impops.drift import compare
-from impops.model import State, Webhook, url_has_credentials
-from impops.plan import PlanOptions, PlanSource, build_plan
+from impops.engine.drift import compare
+from impops.engine.plan import PlanOptions, PlanSource, build_plan
+from impops.providers.impcentral.model import State, Webhook, url_has_credentials
 from impops.render.drift import RENDERERS as DRIFT_RENDERERS
 from impops.render.json import render_json
 from impops.render.markdown import render_markdown

@@ -22,9 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from impops import redact
-from impops.api.errors import ApiError, AuthenticationError, error_from_response
-from impops.api.transport import RetryPolicy, Transport
-from impops.settings import Settings
+from impops.http.transport import RetryPolicy, Transport
+from impops.providers.impcentral.api.errors import (
+    ApiError,
+    AuthenticationError,
+    error_from_response,
+)
+from impops.providers.impcentral.settings import Settings
 
 log = logging.getLogger(__name__)
 

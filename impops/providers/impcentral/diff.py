@@ -1,8 +1,8 @@
 """The pure differ: compare desired and live `State` and say what must change, and why.
 
-No I/O and no ordering happen here (`impops.plan` orders and guards the result). Identity is the
-address; only managed products are considered: those `desired` declares plus `managed` (retired
-products). Decisions (see docs/plan.md):
+No I/O and no ordering happen here (`impops.engine.plan` orders and guards the result).
+Identity is the address; only managed products are considered: those `desired` declares
+plus `managed` (retired products). Decisions (see docs/plan.md):
 
 - Deletions only with `prune`; without it, live objects missing from the manifests are reported
   as unmanaged ("kept, pruning off"). This holds for webhooks too: a webhook whose URL changed is
@@ -21,10 +21,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from impops.change import Action, Change, FieldChange
+from impops.engine.change import Action, Change, FieldChange
+from impops.engine.fieldchanges import field_changes
 from impops.errors import PlanError
-from impops.fieldchanges import field_changes
-from impops.model import (
+from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     AnyResource,
     Deployment,

@@ -1,6 +1,6 @@
 """The canonical resource model: the one currency of desired state, live state, diff and plan.
 
-Manifests (`impops.desired`) and the impCentral API (`impops.live`) are both translated into
+Manifests (`desired`) and the impCentral API (`live`) are both translated into
 `State`, a map from address to `Resource`. The differ only ever compares `Resource` values, so
 it never sees YAML or JSON:API shapes. Server ids, fingerprints and device facts live beside the
 resources in `State` (live side only); they are never compared.

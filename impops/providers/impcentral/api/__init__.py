@@ -1,7 +1,7 @@
 """impCentral v5 HTTP client: auth, pagination, retries, rate limiting, typed errors."""
 
-from impops.api.client import ImpCentralClient, strip_op_marker
-from impops.api.errors import (
+from impops.providers.impcentral.api.client import ImpCentralClient, strip_op_marker
+from impops.providers.impcentral.api.errors import (
     ApiError,
     AuthenticationError,
     ClientValidationError,

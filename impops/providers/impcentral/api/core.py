@@ -17,19 +17,24 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from impops.api import validation as v
-from impops.api.auth import TokenManager
-from impops.api.errors import (
+from impops.http.ratelimit import RateLimiter, backoff_delay
+from impops.http.transport import Response, RetryPolicy, Transport, TransportOptions
+from impops.providers.impcentral.api import validation as v
+from impops.providers.impcentral.api.auth import TokenManager
+from impops.providers.impcentral.api.errors import (
     ConflictError,
     NotFoundError,
     ServerError,
     TransportError,
     error_from_response,
 )
-from impops.api.pagination import PAGE_SIZE, collect, iterate_pages, page_params
-from impops.api.ratelimit import RateLimiter, backoff_delay
-from impops.api.transport import Response, RetryPolicy, Transport, TransportOptions
-from impops.settings import Settings
+from impops.providers.impcentral.api.pagination import (
+    PAGE_SIZE,
+    collect,
+    iterate_pages,
+    page_params,
+)
+from impops.providers.impcentral.settings import Settings
 
 log = logging.getLogger(__name__)
 

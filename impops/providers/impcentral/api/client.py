@@ -4,7 +4,7 @@ Every method returns JSON:API resource objects as plain dicts (`type`, `id`, `at
 `relationships`, `links`); lists are fully paginated; every failure is an `ApiError`. The
 client is thread-safe: the live-state reader calls it from a thread pool.
 
-Idempotency (see `impops.api.transport` for the per-request retry rules):
+Idempotency (see `impops.http.transport` for the per-request retry rules):
 
 * GET, PUT, PATCH, DELETE, restarts and device assignment are retried on 429, 502-504 and
   connection errors. A DELETE whose retry gets 404 (or, for unassign, "all devices not found")
@@ -25,10 +25,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from impops import redact
-from impops.api import validation as v
-from impops.api.core import ApiCore, Resource
-from impops.api.errors import ValidationError
-from impops.settings import Settings
+from impops.providers.impcentral.api import validation as v
+from impops.providers.impcentral.api.core import ApiCore, Resource
+from impops.providers.impcentral.api.errors import ValidationError
+from impops.providers.impcentral.settings import Settings
 
 log = logging.getLogger(__name__)
 

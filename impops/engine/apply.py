@@ -22,9 +22,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from impops import redact
-from impops.api.client import ImpCentralClient
-from impops.api.errors import ApiError
-from impops.apply_report import (
+from impops.engine.apply_report import (
     ApplyReport,
     ProgressCallback,
     Step,
@@ -32,16 +30,18 @@ from impops.apply_report import (
     count_change,
     step_label,
 )
-from impops.apply_writes import ChangeWriter, Skip
-from impops.change import Change
+from impops.engine.change import Change
 from impops.errors import PlanError
-from impops.model import State
+from impops.providers.impcentral.api.client import ImpCentralClient
+from impops.providers.impcentral.api.errors import ApiError
+from impops.providers.impcentral.model import State
+from impops.providers.impcentral.writer import ChangeWriter, Skip
 
 __all__ = ["ApplyReport", "ProgressCallback", "Step", "StepStatus", "apply_plan"]
 
 
 class PlanLike(Protocol):
-    """What `apply_plan` needs from `impops.plan.Plan`."""
+    """What `apply_plan` needs from `impops.engine.plan.Plan`."""
 
     @property
     def changes(self) -> tuple[Change, ...] | list[Change]: ...

@@ -11,7 +11,7 @@ from impops.manifest import DeploymentSettings, DeviceGroupManifest, Project
 from impops.manifest.loader import ProductSource
 from impops.manifest.validate import normalize_device_ref
 from impops.manifest.yaml import PathKey
-from impops.model import (
+from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     Deployment,
     DeviceAssignment,

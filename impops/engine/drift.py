@@ -1,8 +1,8 @@
 """Drift: where live impCentral differs from the manifests. Read-only by construction.
 
 This module has no write path: it reads through `ReadOnlyClient`, which forwards exactly the
-list/get methods `impops.live.read_live` needs and nothing else, and it never imports
-`impops.apply`. A drift run therefore cannot change impCentral whatever the manifests say.
+list/get methods the live reader needs and nothing else, and it never imports
+`impops.engine.apply`. A drift run therefore cannot change impCentral whatever the manifests say.
 
 Every difference the differ finds (with pruning on, so objects that exist only in impCentral
 count too) becomes a `DriftItem`. For a deployment the item also says which live deployment is
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from impops.change import REASONS, Action, Change, FieldChange
-from impops.diff import diff
-from impops.live import Doc, LiveReader, read_live
-from impops.model import Deployment, DeploymentInfo, State
+from impops.engine.change import REASONS, Action, Change, FieldChange
+from impops.providers.impcentral.diff import diff
+from impops.providers.impcentral.live import Doc, LiveReader, read_live
+from impops.providers.impcentral.model import Deployment, DeploymentInfo, State
 
 # What a difference means, per action the plan would take.
 _MEANING = {

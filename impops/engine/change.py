@@ -1,4 +1,4 @@
-"""Change: one planned action on one resource. Immutable values produced by `impops.diff`.
+"""Change: one planned action on one resource. Immutable values produced by a provider's differ.
 
 `before` is the live resource (None for a create), `after` the desired one (None for a
 delete). `fields` explains an update or replacement field by field. `reason` is a stable code
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from impops.model import AnyResource, Kind
+from impops.providers.impcentral.model import AnyResource, Kind
 
 
 class Action(StrEnum):

@@ -18,12 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from impops import __version__
-from impops.change import Action, Change
-from impops.diff import UNMANAGED_REASONS, Unmanaged, diff
+from impops.engine.change import Action, Change
+from impops.engine.safety import SafetyReport, SafetyThresholds, evaluate
 from impops.errors import PlanError, StalePlanError
-from impops.model import AnyResource, Deployment, DeviceGroup, Kind, State, Webhook
+from impops.providers.impcentral.diff import UNMANAGED_REASONS, Unmanaged, diff
+from impops.providers.impcentral.model import (
+    AnyResource,
+    Deployment,
+    DeviceGroup,
+    Kind,
+    State,
+    Webhook,
+)
 from impops.render.values import field_json, resource_json, resource_name, sensitive_mask
-from impops.safety import SafetyReport, SafetyThresholds, evaluate
 
 FORMAT_VERSION = "1.0"
 _KIND_RANK = {kind: rank for rank, kind in enumerate(Kind)}  # Kind is declared in apply order

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from impops.change import Action, Change
-from impops.model import Kind, State
+from impops.engine.change import Action, Change
+from impops.providers.impcentral.model import Kind, State
 
 
 class SafetyThresholds(BaseModel):
@@ -25,7 +25,7 @@ class SafetyThresholds(BaseModel):
 
 
 # --- evaluation ------------------------------------------------------------------------------
-# Pure functions over changes; `impops.plan` calls `evaluate` and stores the SafetyReport.
+# Pure functions over changes; `impops.engine.plan` calls `evaluate` and stores the SafetyReport.
 
 KIND_NOUNS = {
     Kind.PRODUCT: "products",

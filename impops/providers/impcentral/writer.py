@@ -3,7 +3,7 @@
 `ChangeWriter.run(change)` performs one planned change: it re-reads what the write depends on,
 raises `Skip` if that moved since planning, and otherwise calls the client. Ids of objects
 created earlier in the same run are remembered, so later changes (a fixture's targets, a new
-group's deployment) can refer to them. See `impops.apply` for the rules this serves.
+group's deployment) can refer to them. See `impops.engine.apply` for the rules this serves.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from impops.api.client import ImpCentralClient
-from impops.change import Action, Change
+from impops.engine.change import Action, Change
 from impops.errors import PlanError
-from impops.live import devices_fingerprint, fingerprint_of, rel_id
-from impops.model import (
+from impops.providers.impcentral.api.client import ImpCentralClient
+from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
+from impops.providers.impcentral.model import (
     Deployment,
     DeviceAssignment,
     DeviceGroup,

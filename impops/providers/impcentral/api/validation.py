@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from impops.api.errors import ClientValidationError
-from impops.model import WEBHOOK_CONTENT_TYPES as MODEL_WEBHOOK_CONTENT_TYPES
-from impops.model import WEBHOOK_EVENTS as MODEL_WEBHOOK_EVENTS
-from impops.model import GroupType
+from impops.providers.impcentral.api.errors import ClientValidationError
+from impops.providers.impcentral.model import WEBHOOK_CONTENT_TYPES as MODEL_WEBHOOK_CONTENT_TYPES
+from impops.providers.impcentral.model import WEBHOOK_EVENTS as MODEL_WEBHOOK_EVENTS
+from impops.providers.impcentral.model import GroupType
 
 # Derived from the canonical model so that the client, the manifests and the planner agree on
 # one list of types and their target pairing (reference §4).

@@ -34,8 +34,8 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from impops import __version__
-from impops.api.errors import TransportError
-from impops.api.ratelimit import RateLimiter, backoff_delay, retry_after_seconds
+from impops.http.ratelimit import RateLimiter, backoff_delay, retry_after_seconds
+from impops.providers.impcentral.api.errors import TransportError
 from impops.redact import scrub
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol, TypeVar
 
-from impops.api.client import strip_op_marker
-from impops.model import (
+from impops.providers.impcentral.api.client import strip_op_marker
+from impops.providers.impcentral.model import (
     Deployment,
     DeploymentInfo,
     DeviceAssignment,
@@ -59,7 +59,7 @@ AUTO_GET_MAX = 8
 class LiveReader(Protocol):
     """The read-only subset of `ImpCentralClient` that reading live state needs.
 
-    `impops.drift` hands `read_live` an object with exactly these methods and no others, so a
+    `impops.engine.drift` hands `read_live` an object with exactly these methods and no others, so a
     drift run has no write path at all.
     """
 

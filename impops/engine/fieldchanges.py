@@ -7,8 +7,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from impops.change import FieldChange
-from impops.model import Resource
+from impops.engine.change import FieldChange
+from impops.providers.impcentral.model import Resource
 
 
 def is_sensitive(path: str, *resources: Resource | None) -> bool:

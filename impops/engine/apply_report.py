@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from impops.change import Action, Change
+from impops.engine.change import Action, Change
 
 Doc = dict[str, Any]
 
