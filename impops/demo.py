@@ -23,7 +23,6 @@ from typing import IO
 from impops import redact
 from impops.commands import common
 from impops.engine.apply import apply_plan
-from impops.engine.drift import detect_drift
 from impops.errors import ConfigError, ImpopsError
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import attrs, rel_id
@@ -93,7 +92,7 @@ def run_demo(manifests: Path, stream: IO[str] | None = None) -> int:
             if plan.blocked:
                 write("The example plan is blocked by a safety rule; the demo cannot go on.\n")
                 return 1
-            report = apply_plan(plan, run.desired, live, run.client, git_sha=run.git_sha)
+            report = apply_plan(plan, run.writers(live))
             if not report.ok:
                 from impops.commands.apply import format_report
 
@@ -114,7 +113,7 @@ def run_demo(manifests: Path, stream: IO[str] | None = None) -> int:
                 write(f"  {line}\n")
 
             _section(write, f"5. impops drift {manifests}")
-            drift = detect_drift(run.desired, run.client, run.product_names)
+            drift = run.drift(run.read_live(readonly=True))
             write(render_drift_text(drift))
             if not drift.has_drift:
                 write("Unexpected: drift found nothing.\n")

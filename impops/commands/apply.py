@@ -18,7 +18,6 @@ from impops.commands import common
 from impops.engine.apply import ApplyReport, Step, StepStatus, apply_plan
 from impops.engine.plan import Plan, SavedPlan
 from impops.errors import ConfigError, ExitCode, StalePlanError
-from impops.providers.impcentral.model import State
 
 PROMPT = (
     "Do you want to perform these actions?\n"
@@ -66,8 +65,9 @@ def adopt_saved_filters(args: argparse.Namespace, saved: SavedPlan) -> None:
         args.exclude = [str(e) for e in source.get("exclude_filter") or ()]
 
 
-def check_saved_plan(path: Path, saved: SavedPlan, plan: Plan, live: State) -> None:
-    """Raise StalePlanError unless `plan` (recomputed now) is the saved one and live is unmoved."""
+def check_saved_plan(path: Path, saved: SavedPlan, plan: Plan) -> None:
+    """Raise StalePlanError unless `plan` (recomputed now) is the saved one and live is unmoved
+    (the fingerprints the recomputed plan read equal the saved ones)."""
     if saved.checksum != plan.checksum:
         raise StalePlanError(
             f"saved plan is stale: {path} has checksum {saved.checksum}, but the plan "
@@ -78,7 +78,7 @@ def check_saved_plan(path: Path, saved: SavedPlan, plan: Plan, live: State) -> N
     moved = sorted(
         address
         for address, fingerprint in dict(saved.fingerprints).items()
-        if live.fingerprints.get(address) != fingerprint
+        if plan.fingerprints.get(address) != fingerprint
     )
     if moved:
         shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
@@ -172,7 +172,7 @@ def run_apply(args: argparse.Namespace) -> int:
         live = run.read_live()
         plan = common.make_plan(run, live, args)
         if saved is not None:
-            check_saved_plan(Path(args.plan), saved, plan, live)
+            check_saved_plan(Path(args.plan), saved, plan)
         color = common.use_color(args, sys.stdout)
         common.out(common.render_plan(plan, "text", color=color))
         if common.is_blocked(plan):
@@ -186,15 +186,7 @@ def run_apply(args: argparse.Namespace) -> int:
         progress = Progress(
             sys.stderr if sys.stderr.isatty() else sys.stdout, tty=sys.stderr.isatty()
         )
-        report = apply_plan(
-            plan,
-            run.desired,
-            live,
-            run.client,
-            on_progress=progress,
-            git_sha=run.git_sha,
-            unbond_key=run.settings.unbond_key,
-        )
+        report = apply_plan(plan, run.writers(live), on_progress=progress)
         progress.finish()
     common.out("\n" + format_report(report))
     return int(ExitCode.OK if report.ok else ExitCode.ERROR)

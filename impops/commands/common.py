@@ -1,8 +1,8 @@
 """Plumbing shared by plan, apply, drift and demo: flags, loading, credentials, planning.
 
-A command run goes: load the project and the desired state (no network) → settings from the
-environment (the project's endpoint is the default, the environment wins) → key the secret
-fingerprints with the credentials → open a client → read live → plan.
+A command run goes: load the project (no network) → open one provider session per provider
+the project uses (each builds its desired state, reads its settings from the environment and
+opens its client) → read live → plan. This is the one place that composes providers.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from impops import redact
+from impops.engine.apply import Writer
+from impops.engine.drift import DriftReport, compare
 from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
+from impops.engine.provider import LiveStates, ProviderSession
+from impops.engine.state import State
 from impops.errors import ConfigError
 from impops.manifest import Project, load_project
 from impops.providers.impcentral.api.client import ImpCentralClient
-from impops.providers.impcentral.desired import build_desired
-from impops.providers.impcentral.live import read_live
-from impops.providers.impcentral.model import State
+from impops.providers.impcentral.model import ImpCentralState
+from impops.providers.impcentral.session import ImpCentralSession
 from impops.providers.impcentral.settings import Settings
 
 FORMATS = ("text", "markdown", "json")
@@ -119,45 +122,73 @@ def out(text: str, stream: IO[str] | None = None) -> None:
 
 @dataclass
 class Run:
-    """Everything a command needs after loading and authenticating (live is read on demand)."""
+    """Everything a command needs after loading and authenticating (live is read on demand).
+
+    `sessions` holds one provider session per provider the project uses, impCentral first.
+    """
 
     project: Project
-    desired: State
-    settings: Settings
-    client: ImpCentralClient
+    sessions: list[ProviderSession]
     git_sha: str | None
     parallelism: int = DEFAULT_PARALLELISM
+
+    @property
+    def impcentral(self) -> ImpCentralSession:
+        session = self.sessions[0]
+        assert isinstance(session, ImpCentralSession)
+        return session
+
+    @property
+    def desired(self) -> ImpCentralState:
+        return self.impcentral.desired
+
+    @property
+    def client(self) -> ImpCentralClient:
+        return self.impcentral.client
+
+    @property
+    def settings(self) -> Settings:
+        return self.impcentral.settings
 
     @property
     def product_names(self) -> list[str]:
         return list(self.project.product_names)
 
-    def read_live(self) -> State:
-        return read_live(self.client, self.product_names, parallelism=self.parallelism)
+    def read_live(self, *, readonly: bool = False) -> dict[str, State]:
+        return {s.name: s.read_live(readonly=readonly) for s in self.sessions}
+
+    def writers(self, live: LiveStates) -> dict[str, Writer]:
+        return {s.name: s.writer(live[s.name], git_sha=self.git_sha) for s in self.sessions}
+
+    def drift(self, live: LiveStates) -> DriftReport:
+        report = compare(s.drift_input(live[s.name]) for s in self.sessions)
+        report.endpoint = self.settings.endpoint
+        return report
+
+
+def open_sessions(
+    project: Project, env: Mapping[str, str] | None, parallelism: int
+) -> list[ProviderSession]:
+    """One session per provider the project uses; impCentral always comes first."""
+    return [ImpCentralSession(project, env=env, parallelism=parallelism)]
 
 
 @contextmanager
 def open_run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Iterator[Run]:
-    """Load the manifests in `args.dir`, authenticate, and yield a `Run` (client closed after)."""
+    """Load the manifests in `args.dir`, authenticate, and yield a `Run` (clients closed after)."""
     root = Path(args.dir)
     if not root.is_dir():
         raise ConfigError(f"manifest directory {str(root)!r} does not exist")
     project = load_project(root, env=env)
-    desired = build_desired(project)
-    settings = Settings.from_env(env, default_endpoint=project.endpoint)
-    redact.configure_key(settings.fingerprint_material())
-    client = ImpCentralClient(settings)
+    parallelism = getattr(args, "parallelism", DEFAULT_PARALLELISM)
+    sessions = open_sessions(project, env, parallelism)
     try:
         yield Run(
-            project=project,
-            desired=desired,
-            settings=settings,
-            client=client,
-            git_sha=git_sha(root),
-            parallelism=getattr(args, "parallelism", DEFAULT_PARALLELISM),
+            project=project, sessions=sessions, git_sha=git_sha(root), parallelism=parallelism
         )
     finally:
-        client.close()
+        for session in sessions:
+            session.close()
 
 
 def plan_options(run: Run, args: argparse.Namespace) -> PlanOptions:
@@ -167,15 +198,15 @@ def plan_options(run: Run, args: argparse.Namespace) -> PlanOptions:
         safety=run.project.safety,
         targets=tuple(getattr(args, "target", []) or ()),
         excludes=tuple(getattr(args, "exclude", []) or ()),
-        managed_products=tuple(run.project.product_names),
     )
 
 
-def make_plan(run: Run, live: State, args: argparse.Namespace) -> Plan:
+def make_plan(run: Run, live: LiveStates, args: argparse.Namespace) -> Plan:
     source = PlanSource(
         manifest_root=str(run.project.root), git_sha=run.git_sha, endpoint=run.settings.endpoint
     )
-    return build_plan(run.desired, live, plan_options(run, args), source)
+    inputs = [s.plan_input(live[s.name]) for s in run.sessions]
+    return build_plan(inputs, plan_options(run, args), source)
 
 
 def render_plan(plan: Plan, fmt: str, *, color: bool = False) -> str:

@@ -1,7 +1,7 @@
 """`impops drift [DIR]`: report where live impCentral differs from the manifests; read-only.
 
 Exit codes: 0 no drift, 1 error, 2 drift found. The live state is read through
-`impops.engine.drift.ReadOnlyClient`, which has no write methods.
+each provider's read-only client view, which has no write methods.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 
 from impops.commands import common
-from impops.engine.drift import detect_drift
 from impops.errors import ExitCode
 from impops.render.drift import RENDERERS
 
@@ -34,12 +33,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_drift(args: argparse.Namespace) -> int:
     with common.open_run(args) as run:
-        report = detect_drift(
-            run.desired,
-            run.client,
-            run.product_names,
-            parallelism=run.parallelism,
-            endpoint=run.settings.endpoint,
-        )
+        report = run.drift(run.read_live(readonly=True))
     common.out(RENDERERS[args.format](report))
     return int(ExitCode.CHANGES if report.has_drift else ExitCode.OK)

@@ -1,24 +1,24 @@
-"""Execute a plan against impCentral: in plan order, re-checking live state before each write.
+"""Execute a plan: in plan order, each change by its provider's writer, then follow-ups.
 
-`apply_plan` walks `plan.changes` (already in dependency order: products, groups, deployments,
-devices, webhooks; deletes reversed) and then restarts the devices of groups that received a
-new deployment. Three rules make it safe:
+`apply_plan` walks `plan.changes` (already in dependency order across providers; deletes
+reversed) and hands each to the writer of the provider that owns it. When every change went
+through, it runs the writers' follow-ups (impCentral: restarting the devices of groups that
+received a new deployment). Three rules make it safe, and every writer keeps them:
 
-* **Re-read before write.** Each write first re-reads the object it depends on (the group's
-  `current_deployment` before a new deployment; the product, group or webhook itself before an
-  update or delete; the group's device set before (un)assigning; the parent's children before a
-  create). If it moved since planning the change is *skipped* ("moved since planning") and
-  everything that depends on it is skipped too. A process-wide lock per object spans the
-  re-read and the write, so concurrent applies in one process cannot both deploy; across
-  processes the window is one round trip (impCentral has no compare-and-set).
+* **Re-read before write.** A writer first re-reads what the write depends on; if it moved
+  since planning it raises `Skip` ("moved since planning"), the change is reported as skipped
+  and everything that depends on it is skipped too.
 * **Stop at the first failed write.** The report lists completed, skipped, failed (with the
-  redacted API error) and not attempted steps.
-* **Re-runnable.** Nothing is journalled: a re-run re-plans from live state, so it only plans
-  what is left, and the client's create idempotency covers a create whose response was lost.
+  redacted error) and not attempted steps.
+* **Re-runnable.** Nothing is journalled here: a re-run re-plans from live state, so it only
+  plans what is left, and the clients' create idempotency covers a create whose response was
+  lost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from impops import redact
@@ -31,13 +31,46 @@ from impops.engine.apply_report import (
     step_label,
 )
 from impops.engine.change import Change
-from impops.errors import PlanError
-from impops.providers.impcentral.api.client import ImpCentralClient
-from impops.providers.impcentral.api.errors import ApiError
-from impops.providers.impcentral.model import State
-from impops.providers.impcentral.writer import ChangeWriter, Skip
+from impops.errors import ImpopsError, PlanError
 
-__all__ = ["ApplyReport", "ProgressCallback", "Step", "StepStatus", "apply_plan"]
+__all__ = [
+    "ApplyReport",
+    "FollowUp",
+    "ProgressCallback",
+    "Skip",
+    "Step",
+    "StepStatus",
+    "Writer",
+    "apply_plan",
+]
+
+
+class Skip(Exception):
+    """A change whose preconditions no longer hold; it is reported, not failed."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Work a writer does once every change went through (e.g. restarting devices).
+
+    `pending` says what happens instead when the apply stopped before it could run.
+    """
+
+    label: str
+    run: Callable[[], None]
+    pending: str = ""
+
+
+class Writer(Protocol):
+    """One provider's writes. `blocked` collects addresses whose change was skipped/failed."""
+
+    blocked: set[str]
+
+    def run(self, change: Change) -> str:
+        """Perform one change; return a short detail; raise `Skip` or an `ImpopsError`."""
+        ...
+
+    def follow_ups(self) -> list[FollowUp]: ...
 
 
 class PlanLike(Protocol):
@@ -49,24 +82,15 @@ class PlanLike(Protocol):
 
 def apply_plan(
     plan: PlanLike,
-    desired: State,
-    live: State,
-    client: ImpCentralClient,
+    writers: Mapping[str, Writer],
     *,
     on_progress: ProgressCallback | None = None,
-    git_sha: str | None = None,
-    unbond_key: str | None = None,
 ) -> ApplyReport:
-    """Execute `plan.changes` in order, then restarts; stop at the first failed write.
+    """Execute `plan.changes` in order, then follow-ups; stop at the first failed write.
 
-    `git_sha` is appended to each new deployment's origin (`impops:<file>@<sha>`); when None,
-    `plan.source.git_sha` is used if the plan carries one. `unbond_key` is sent when devices
-    leave a production group. API errors never propagate: they end the run and are reported.
+    `writers` maps a provider name to its writer. Errors never propagate: they end the run
+    and are reported (redacted).
     """
-    if git_sha is None:
-        source = getattr(plan, "source", None)
-        git_sha = getattr(source, "git_sha", None) or None
-    ex = ChangeWriter(client, desired, live, git_sha=git_sha, unbond_key=unbond_key)
     report = ApplyReport(steps=[Step(step_label(c), c) for c in plan.changes])
     total = len(report.steps)
 
@@ -80,15 +104,19 @@ def apply_plan(
         index += 1
         change = step.change
         assert change is not None
+        writer = writers.get(change.provider)
         try:
-            step.detail = ex.run(change)
+            if writer is None:
+                raise PlanError(f"no writer for provider {change.provider!r}")
+            step.detail = writer.run(change)
             step.status = StepStatus.COMPLETED
             count_change(report, change)
         except Skip as exc:
             step.status = StepStatus.SKIPPED
             step.detail = str(exc)
-            ex.blocked.add(change.address)
-        except (ApiError, PlanError) as exc:
+            if writer is not None:
+                writer.blocked.add(change.address)
+        except ImpopsError as exc:
             step.status = StepStatus.FAILED
             step.detail = redact.scrub(str(exc))
             failed = True
@@ -96,32 +124,24 @@ def apply_plan(
         if failed:
             break
 
+    follow_ups = [f for w in writers.values() for f in w.follow_ups()]
     if failed:
-        # Restarts only run at the end; say which ones a re-run will not do by itself.
-        for gaddr, mode in sorted(ex.restarts.items()):
-            report.steps.append(
-                Step(
-                    f"restart {gaddr} ({mode.value})",
-                    detail="its new deployment reaches devices at their next restart",
-                )
-            )
-    else:
-        restarts = [
-            (Step(f"restart {gaddr} ({mode.value})"), gaddr, mode)
-            for gaddr, mode in sorted(ex.restarts.items())
-        ]
-        report.steps.extend(step for step, _, _ in restarts)
-        total = len(report.steps)
-        for step, gaddr, mode in restarts:
-            index += 1
-            try:
-                ex.restart(gaddr, mode)
-                step.status = StepStatus.COMPLETED
-            except Skip as exc:
-                step.status, step.detail = StepStatus.SKIPPED, str(exc)
-            except ApiError as exc:
-                step.status, step.detail = StepStatus.FAILED, redact.scrub(str(exc))
-                notify(index, step)
-                break
+        # Follow-ups only run at the end; say which ones a re-run will not do by itself.
+        report.steps.extend(Step(f.label, detail=f.pending) for f in follow_ups)
+        return report
+    steps = [Step(f.label) for f in follow_ups]
+    report.steps.extend(steps)
+    total = len(report.steps)
+    for step, follow_up in zip(steps, follow_ups, strict=True):
+        index += 1
+        try:
+            follow_up.run()
+            step.status = StepStatus.COMPLETED
+        except Skip as exc:
+            step.status, step.detail = StepStatus.SKIPPED, str(exc)
+        except ImpopsError as exc:
+            step.status, step.detail = StepStatus.FAILED, redact.scrub(str(exc))
             notify(index, step)
+            break
+        notify(index, step)
     return report

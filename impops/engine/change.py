@@ -1,8 +1,9 @@
 """Change: one planned action on one resource. Immutable values produced by a provider's differ.
 
 `before` is the live resource (None for a create), `after` the desired one (None for a
-delete). `fields` explains an update or replacement field by field. `reason` is a stable code
-(see REASONS) shown in every plan format so that a reviewer knows *why* each action happens.
+delete); both are resources of the same provider. `fields` explains an update or
+replacement field by field. `reason` is a stable code (see `reason_text`) shown in every
+plan format so that a reviewer knows *why* each action happens.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from impops.providers.impcentral.model import AnyResource, Kind
+from impops.engine.resource import Resource
 
 
 class Action(StrEnum):
@@ -36,14 +37,22 @@ class Action(StrEnum):
 
 
 REASONS = {
-    "missing_in_live": "declared in the manifests but absent in impCentral",
-    "not_in_manifests": "exists in impCentral but not in the manifests (pruning)",
+    "missing_in_live": "declared in the manifests but absent live",
+    "not_in_manifests": "exists live but not in the manifests (pruning)",
     "fields_changed": "attributes differ",
-    "code_changed": "agent or device code differs from the current deployment",
-    "no_deployment": "the group has no deployment yet",
-    "requires_replacement": "a field impCentral cannot change in place differs",
-    "devices_changed": "assigned devices differ",
+    "requires_replacement": "a field the API cannot change in place differs",
 }
+# Provider-specific wording and reason codes: provider -> code -> text.
+PROVIDER_REASONS: dict[str, dict[str, str]] = {}
+
+
+def register_reasons(provider: str, reasons: dict[str, str]) -> None:
+    """A provider names its own reason codes (and words the generic ones its own way)."""
+    PROVIDER_REASONS.setdefault(provider, {}).update(reasons)
+
+
+def reason_text(provider: str, code: str) -> str:
+    return PROVIDER_REASONS.get(provider, {}).get(code) or REASONS.get(code, code)
 
 
 @dataclass(frozen=True)
@@ -59,15 +68,16 @@ class FieldChange:
 @dataclass(frozen=True)
 class Change:
     action: Action
-    before: AnyResource | None
-    after: AnyResource | None
+    before: Resource | None
+    after: Resource | None
     reason: str
     fields: tuple[FieldChange, ...] = ()
     protected: bool = False  # deleting/changing it always needs --force
     devices_affected: int = 0
+    impossible: str = ""  # the API cannot make this change: why, and the way out
 
     @property
-    def resource(self) -> AnyResource:
+    def resource(self) -> Resource:
         resource = self.after if self.after is not None else self.before
         assert resource is not None, "a change has a before or an after"
         return resource
@@ -77,9 +87,22 @@ class Change:
         return self.resource.address
 
     @property
-    def kind(self) -> Kind:
+    def kind(self) -> str:
         return self.resource.kind
 
     @property
+    def provider(self) -> str:
+        return self.resource.PROVIDER
+
+    @property
+    def scope(self) -> str:
+        return self.resource.scope
+
+    @property
     def product(self) -> str:
-        return self.resource.product
+        """The scope under its impCentral name (plan JSON and renderers call it product)."""
+        return self.resource.scope
+
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.provider, self.reason)

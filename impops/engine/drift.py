@@ -1,71 +1,71 @@
-"""Drift: where live impCentral differs from the manifests. Read-only by construction.
+"""Drift: where live state differs from the manifests. Pure; the read-only reading is the
+providers' job (each reads through a view of its client that has no write methods).
 
-This module has no write path: it reads through `ReadOnlyClient`, which forwards exactly the
-list/get methods the live reader needs and nothing else, and it never imports
-`impops.engine.apply`. A drift run therefore cannot change impCentral whatever the manifests say.
-
-Every difference the differ finds (with pruning on, so objects that exist only in impCentral
-count too) becomes a `DriftItem`. For a deployment the item also says which live deployment is
-current, when it was created, its origin and creator id, and whether impops made it (the
-`impops` tag): a current deployment without the tag was made outside impops (IDE, impt, API).
+Every difference a provider's differ finds (with pruning on, so objects that exist only live
+count too) becomes a `DriftItem`. A provider may attribute an item to whoever made the live
+object (`Attribution`: id, time, creator, origin, tags) and add items that are no difference
+for apply but drift all the same (impCentral: a current deployment made outside impops whose
+content still matches the manifests).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from impops.engine.change import REASONS, Action, Change, FieldChange
-from impops.providers.impcentral.diff import diff
-from impops.providers.impcentral.live import Doc, LiveReader, read_live
-from impops.providers.impcentral.model import Deployment, DeploymentInfo, State
+from impops.engine.change import Action, Change, FieldChange
+from impops.engine.diffing import Differ
+from impops.engine.state import State
+
+OWNERSHIP_TAG = "impops"  # objects impops makes carry it where the API has tags
 
 # What a difference means, per action the plan would take.
 _MEANING = {
-    Action.CREATE: "declared in the manifests, missing or different in impCentral",
-    Action.UPDATE: "changed in impCentral (or not yet applied)",
-    Action.DELETE: "exists in impCentral but not in the manifests",
-    Action.REPLACE: "changed in impCentral in a way that needs replacement",
+    Action.CREATE: "declared in the manifests, missing or different live",
+    Action.UPDATE: "changed live (or not yet applied)",
+    Action.DELETE: "exists live but not in the manifests",
+    Action.REPLACE: "changed live in a way that needs replacement",
 }
 
 
-class ReadOnlyClient:
-    """A view of an impCentral client that can only read (see module docstring)."""
+@dataclass(frozen=True)
+class Attribution:
+    """Who made a live object, as far as the API tells."""
 
-    def __init__(self, client: LiveReader) -> None:
-        self._client = client
+    id: str
+    created_at: str = ""
+    updated_at: str = ""
+    creator_id: str = ""
+    origin: str = ""
+    tags: tuple[str, ...] = ()
+    sha: str = ""
 
-    def list_products(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self._client.list_products(filters)
+    @property
+    def made_by_impops(self) -> bool:
+        return OWNERSHIP_TAG in self.tags
 
-    def list_device_groups(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self._client.list_device_groups(filters)
 
-    def list_devices(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self._client.list_devices(filters)
+@dataclass(frozen=True)
+class DriftNote:
+    """A provider's word on one change: who made the live object and what kind of drift."""
 
-    def list_webhooks(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self._client.list_webhooks(filters)
-
-    def list_deployments(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self._client.list_deployments(filters)
-
-    def get_deployment(self, deployment_id: str) -> Doc:
-        return self._client.get_deployment(deployment_id)
+    attribution: Attribution | None = None
+    outside_impops: bool = False
+    code_differs: bool = False
 
 
 @dataclass(frozen=True)
 class DriftItem:
-    """One difference between the manifests and live impCentral."""
+    """One difference between the manifests and live state."""
 
     address: str
     kind: str
     action: Action | None  # what `impops apply` would do about it (None: nothing)
     meaning: str
     fields: tuple[FieldChange, ...] = ()
-    deployment: DeploymentInfo | None = None  # the live current deployment, for code drift
-    outside_impops: bool = False  # the live current deployment was not made by impops
+    deployment: Attribution | None = None  # who made the live object (impCentral: deployment)
+    outside_impops: bool = False  # the live object was not made by impops
     code_differs: bool = False
 
     @property
@@ -102,7 +102,7 @@ class DriftItem:
 @dataclass
 class DriftReport:
     items: list[DriftItem] = field(default_factory=list)
-    products: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()  # the scopes compared
     endpoint: str = ""
 
     @property
@@ -110,73 +110,47 @@ class DriftReport:
         return bool(self.items)
 
 
-def _item(change: Change, live: State) -> DriftItem:
-    info: DeploymentInfo | None = None
-    outside = False
-    code = False
-    if isinstance(change.before, Deployment) or isinstance(change.after, Deployment):
-        info = live.deployments.get(change.address)
-        outside = info is not None and not info.made_by_impops
-        code = any(f.path in ("agent_sha256", "device_sha256") for f in change.fields)
-        code = code or change.reason == "code_changed"
+@dataclass(frozen=True)
+class DriftInput:
+    """One provider's part of a drift run."""
+
+    desired: State
+    live: State
+    differ: Differ
+    managed: tuple[str, ...] = ()
+    note: Callable[[Change], DriftNote] = lambda _change: DriftNote()
+    # Items that are no difference for apply but still drift, given the addresses seen.
+    extra: Callable[[set[str]], list[DriftItem]] = lambda _seen: []
+
+
+def _item(change: Change, note: DriftNote) -> DriftItem:
     return DriftItem(
         address=change.address,
-        kind=change.kind.value,
+        kind=str(change.kind),
         action=change.action,
-        meaning=REASONS.get(change.reason, _MEANING[change.action]),
+        meaning=(
+            change.reason_text if change.reason_text != change.reason else _MEANING[change.action]
+        ),
         fields=change.fields,
-        deployment=info,
-        outside_impops=outside,
-        code_differs=code,
+        deployment=note.attribution,
+        outside_impops=note.outside_impops,
+        code_differs=note.code_differs,
     )
 
 
-def _foreign_deployments(desired: State, live: State, seen: set[str]) -> list[DriftItem]:
-    """Current deployments made outside impops whose content still matches the manifests:
-    nothing for apply to do, but someone deployed behind git's back all the same."""
-    items = []
-    for address in sorted(desired.resources):
-        info = live.deployments.get(address)
-        if address in seen or info is None or info.made_by_impops:
-            continue
-        if not isinstance(desired.resources[address], Deployment):
-            continue
-        items.append(
-            DriftItem(
-                address=address,
-                kind="deployment",
-                action=None,
-                meaning="the current deployment was made outside impops (content matches)",
-                deployment=info,
-                outside_impops=True,
-            )
-        )
-    return items
-
-
-def compare(desired: State, live: State, managed: Sequence[str] = ()) -> DriftReport:
+def compare(parts: Iterable[DriftInput]) -> DriftReport:
     """Pure: every difference between desired and live, sorted by address.
 
-    `managed` adds products that are managed but no longer declared (retired): anything
-    left of them in impCentral is drift too.
+    Each part's `managed` adds scopes that are managed but no longer declared (retired
+    products): anything left of them live is drift too.
     """
-    result = diff(desired, live, prune=True, managed=managed)
-    found = [_item(c, live) for c in result.changes]
-    found += _foreign_deployments(desired, live, {i.address for i in found})
+    found: list[DriftItem] = []
+    scopes: set[str] = set()
+    for part in parts:
+        result = part.differ(part.desired, part.live, prune=True, managed=part.managed)
+        mine = [_item(c, part.note(c)) for c in result.changes]
+        mine += part.extra({i.address for i in mine})
+        found += mine
+        scopes |= part.desired.scopes() | set(part.managed)
     items = sorted(found, key=lambda i: i.address)
-    return DriftReport(items=items, products=tuple(sorted(desired.products() | set(managed))))
-
-
-def detect_drift(
-    desired: State,
-    client: LiveReader,
-    product_names: Sequence[str],
-    *,
-    parallelism: int = 8,
-    endpoint: str = "",
-) -> DriftReport:
-    """Read live state through a read-only view and compare it with `desired`."""
-    live = read_live(ReadOnlyClient(client), product_names, parallelism=parallelism)
-    report = compare(desired, live, product_names)
-    report.endpoint = endpoint
-    return report
+    return DriftReport(items=items, products=tuple(sorted(scopes)))

@@ -8,7 +8,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from impops.engine.change import FieldChange
-from impops.providers.impcentral.model import Resource
+from impops.engine.resource import Resource
 
 
 def is_sensitive(path: str, *resources: Resource | None) -> bool:

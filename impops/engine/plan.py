@@ -19,29 +19,22 @@ from typing import Any
 
 from impops import __version__
 from impops.engine.change import Action, Change
+from impops.engine.diffing import UNMANAGED_REASONS, Differ, Unmanaged
+from impops.engine.resource import Resource
 from impops.engine.safety import SafetyReport, SafetyThresholds, evaluate
+from impops.engine.state import State
 from impops.errors import PlanError, StalePlanError
-from impops.providers.impcentral.diff import UNMANAGED_REASONS, Unmanaged, diff
-from impops.providers.impcentral.model import (
-    AnyResource,
-    Deployment,
-    DeviceGroup,
-    Kind,
-    State,
-    Webhook,
-)
-from impops.render.values import field_json, resource_json, resource_name, sensitive_mask
+from impops.render.values import field_json, resource_json, sensitive_mask
 
-FORMAT_VERSION = "1.0"
-_KIND_RANK = {kind: rank for rank, kind in enumerate(Kind)}  # Kind is declared in apply order
+FORMAT_VERSION = "1.1"  # 1.1: `provider` on every change, `impossible` where the API cannot
 
 
 @dataclass(frozen=True)
 class PlanOptions:
     """How to plan: pruning, force, per-product thresholds (`*` = default) and targeting globs.
 
-    `managed_products` widens the scope beyond the products the manifests declare: a managed
-    product that is no longer declared (`retired_products:`) is deleted when pruning.
+    Which scopes are managed beyond those the manifests declare (retired impCentral products)
+    is each provider's `PlanInput.managed`.
     """
 
     prune: bool = False
@@ -49,7 +42,6 @@ class PlanOptions:
     safety: Mapping[str, SafetyThresholds] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # fnmatch globs on addresses
     excludes: tuple[str, ...] = ()
-    managed_products: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,14 +75,6 @@ class PlanSummary:
         }
 
 
-def _group_of(change: Change) -> str:
-    res = change.resource
-    if isinstance(res, DeviceGroup):
-        return res.address
-    group = getattr(res, "group", None)
-    return f"devicegroup/{res.product}/{group}" if group else res.address
-
-
 def summarize(changes: Iterable[Change]) -> PlanSummary:
     """Count actions; devices per group are the largest count of any change to that group."""
     add = change = destroy = 0
@@ -100,10 +84,11 @@ def summarize(changes: Iterable[Change]) -> PlanSummary:
         add += c.action in (Action.CREATE, Action.REPLACE)
         change += c.action is Action.UPDATE
         destroy += c.action in (Action.DELETE, Action.REPLACE)
-        group = _group_of(c)
+        group = c.resource.impact_key()
         per_group[group] = max(per_group.get(group, 0), c.devices_affected)
-        if isinstance(c.after, Deployment) and c.action is Action.CREATE:
-            restart.add(c.after.restart.value)
+        mode = c.after.restart_on(c.action.value) if c.after is not None else None
+        if mode is not None:
+            restart.add(mode)
     return PlanSummary(
         add=add,
         change=change,
@@ -115,16 +100,16 @@ def summarize(changes: Iterable[Change]) -> PlanSummary:
 
 
 def apply_order_key(change: Change) -> tuple[int, int, int, str]:
-    """Creates/updates by kind (fixture groups after their targets), then deletes reversed.
+    """Creates/updates by kind rank across providers (a resource's `order_rank` breaks ties,
+    e.g. fixture groups after their targets), then deletes in reverse.
 
     A replace sits at its create's position (apply deletes, then creates, right there).
     """
-    rank = _KIND_RANK[change.kind]
     res = change.resource
-    fixture = isinstance(res, DeviceGroup) and res.type.is_fixture
+    rank, sub = res.KIND_RANK, res.order_rank()
     if change.action is Action.DELETE:
-        return (1, -rank, 0 if fixture else 1, change.address)
-    return (0, rank, 1 if fixture else 0, change.address)
+        return (1, -rank, -sub, change.address)
+    return (0, rank, sub, change.address)
 
 
 def selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> bool:
@@ -135,32 +120,19 @@ def selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> b
     return not any(fnmatchcase(address, e) for e in excludes)
 
 
-def _undeclared_secrets(resource: AnyResource | None) -> frozenset[str]:
-    """Paths that may be secret on a live-only object (nothing declares what is secret):
-    every env var value and every webhook URL."""
-    if isinstance(resource, DeviceGroup):
-        return frozenset(f"env_vars.{key}" for key in resource.env_vars)
-    if isinstance(resource, Webhook):
-        return frozenset({"url"})
-    return frozenset()
-
-
 def change_json(change: Change) -> dict[str, Any]:
     """One `resource_changes` entry (secrets fingerprinted, code by digest)."""
-    restart = (
-        change.after.restart.value
-        if isinstance(change.after, Deployment) and change.action is Action.CREATE
-        else None
-    )
+    restart = change.after.restart_on(change.action.value) if change.after is not None else None
     secret = frozenset().union(*(r.sensitive for r in (change.before, change.after) if r))
-    if change.after is None:
-        secret |= _undeclared_secrets(change.before)
-    return {
+    if change.after is None and change.before is not None:
+        secret |= change.before.undeclared_secrets()
+    entry = {
         "address": change.address,
         "previous_address": None,
-        "kind": change.kind.value,
-        "product": change.product,
-        "name": resource_name(change.resource),
+        "provider": change.provider,
+        "kind": str(change.kind),
+        "product": change.scope,
+        "name": change.resource.display_name,
         "change": {
             "actions": change.action.json_actions,
             "before": resource_json(change.before, secret),
@@ -174,6 +146,9 @@ def change_json(change: Change) -> dict[str, Any]:
         "devices_affected": change.devices_affected,
         "restart": restart,
     }
+    if change.impossible:
+        entry["impossible"] = change.impossible
+    return entry
 
 
 def checksum_of(resource_changes: list[dict[str, Any]]) -> str:
@@ -235,7 +210,7 @@ class Plan:
             "unmanaged": [
                 {
                     "address": u.address,
-                    "kind": u.kind.value,
+                    "kind": str(u.kind),
                     "product": u.product,
                     "reason": u.reason,
                     "reason_text": UNMANAGED_REASONS[u.reason],
@@ -320,26 +295,49 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_plan(desired: State, live: State, options: PlanOptions, source: PlanSource) -> Plan:
-    """Diff, filter by targeting, order for apply, evaluate safety and checksum.
+@dataclass(frozen=True)
+class PlanInput:
+    """One provider's part of a plan: its desired and live state and its differ."""
 
-    Raises PlanError when the manifests name devices the account does not have.
+    desired: State
+    live: State
+    differ: Differ
+    managed: tuple[str, ...] = ()  # scopes managed beyond those desired declares
+
+
+def build_plan(inputs: Iterable[PlanInput], options: PlanOptions, source: PlanSource) -> Plan:
+    """Diff every provider's part, filter by targeting, order for apply across providers,
+    evaluate safety and checksum. Pure apart from the timestamp.
+
+    Raises PlanError when a differ does (e.g. the manifests name devices the account lacks).
     """
-    result = diff(desired, live, prune=options.prune, managed=options.managed_products)
-    chosen = [c for c in result.changes if selected(c.address, options.targets, options.excludes)]
+    parts = tuple(inputs)
+    all_changes: list[Change] = []
+    all_unmanaged: list[Unmanaged] = []
+    live_resources: list[Resource] = []
+    scopes: set[str] = set()
+    fingerprints: dict[str, str] = {}
+    for part in parts:
+        managed = part.managed
+        result = part.differ(part.desired, part.live, prune=options.prune, managed=managed)
+        all_changes += result.changes
+        all_unmanaged += result.unmanaged
+        live_resources += part.live.resources.values()
+        scopes |= part.desired.scopes() | set(managed)
+        fingerprints |= part.live.fingerprints
+    chosen = [c for c in all_changes if selected(c.address, options.targets, options.excludes)]
     changes = tuple(sorted(chosen, key=apply_order_key))
     unmanaged = tuple(
-        u for u in result.unmanaged if selected(u.address, options.targets, options.excludes)
+        u for u in all_unmanaged if selected(u.address, options.targets, options.excludes)
     )
-    products = desired.products() | set(options.managed_products)
-    safety = evaluate(changes, live, products, options.safety, force=options.force)
+    safety = evaluate(changes, live_resources, scopes, options.safety, force=options.force)
     return Plan(
         changes=changes,
         unmanaged=unmanaged,
         summary=summarize(changes),
         safety=safety,
         checksum=checksum_of([change_json(c) for c in changes]),
-        fingerprints=dict(sorted(live.fingerprints.items())),
+        fingerprints=dict(sorted(fingerprints.items())),
         source=source,
         created_at=_now(),
         targeting_in_effect=bool(options.targets or options.excludes),

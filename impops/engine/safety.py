@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from impops.engine.change import Action, Change
-from impops.providers.impcentral.model import Kind, State
+from impops.engine.resource import Resource, kinds
 
 
 class SafetyThresholds(BaseModel):
@@ -27,13 +27,6 @@ class SafetyThresholds(BaseModel):
 # --- evaluation ------------------------------------------------------------------------------
 # Pure functions over changes; `impops.engine.plan` calls `evaluate` and stores the SafetyReport.
 
-KIND_NOUNS = {
-    Kind.PRODUCT: "products",
-    Kind.DEVICE_GROUP: "device groups",
-    Kind.DEPLOYMENT: "deployments",
-    Kind.DEVICES: "device assignments",
-    Kind.WEBHOOK: "webhooks",
-}
 DEFAULT_KEY = "*"  # a `safety` mapping entry that applies to every product without its own
 
 
@@ -109,13 +102,13 @@ def _share_check(
     name: str,
     verb: str,
     product: str,
-    kind: Kind,
+    kind: type[Resource],
     count: int,
     existing: int,
     limit: float,
     thresholds: SafetyThresholds,
 ) -> SafetyCheck:
-    noun = KIND_NOUNS[kind]
+    noun = kind.KIND_NOUN
     share = count / existing if existing else 0.0
     setting = f"{name.split('_')[0]}_pcent_threshold"
     if existing < thresholds.min_existing:
@@ -123,37 +116,40 @@ def _share_check(
             f"{count} of {existing} {noun} {verb} (not enforced below "
             f"{thresholds.min_existing} existing)"
         )
-        return SafetyCheck(name, product, kind.value, True, detail, count=count)
+        return SafetyCheck(name, product, kind.kind, True, detail, count=count)
     if share <= limit:
         detail = f"{count} of {existing} {noun} {verb} ({_pct(share)} ≤ {_pct(limit)})"
-        return SafetyCheck(name, product, kind.value, True, detail, count=count)
+        return SafetyCheck(name, product, kind.kind, True, detail, count=count)
     noun_word = "updates" if name.startswith("update") else "deletes"
     detail = (
         f"[{product}] Too many {noun_word} of {noun}, {share * 100:.1f}% is over "
         f"{limit * 100:.1f}% ({count}/{existing}), force required"
     )
     override = f"set safety {setting} >= {share:.2f} for product {product}, or pass --force"
-    return SafetyCheck(name, product, kind.value, False, detail, override, count)
+    return SafetyCheck(name, product, kind.kind, False, detail, override, count)
 
 
 def evaluate(
     changes: Sequence[Change],
-    live: State,
+    live: Iterable[Resource],
     products: Iterable[str],
     safety: Mapping[str, SafetyThresholds],
     *,
     force: bool,
 ) -> SafetyReport:
-    """Evaluate every rule for every product; see docs/plan.md "Safety"."""
+    """Evaluate every rule for every scope (`products`: an impCentral product, a Mnubo zone);
+    the share rules run for every kind of the providers present in that scope. See
+    docs/plan.md "Safety"."""
+    live = list(live)
     checks: list[SafetyCheck] = []
     for product in sorted(set(products)):
         limits = thresholds_for(product, safety)
-        mine = [c for c in changes if c.product == product]
-        for kind in Kind:
-            existing = sum(
-                1 for r in live.resources.values() if r.product == product and r.kind is kind
-            )
-            ofkind = [c for c in mine if c.kind is kind]
+        mine = [c for c in changes if c.scope == product]
+        providers = {r.PROVIDER for r in live if r.scope == product}
+        providers |= {c.provider for c in mine}
+        for kind in [k for k in kinds() if k.PROVIDER in providers]:
+            existing = sum(1 for r in live if r.scope == product and r.kind == kind.kind)
+            ofkind = [c for c in mine if c.kind == kind.kind]
             updates = sum(1 for c in ofkind if _is_update(c))
             deletes = sum(1 for c in ofkind if _is_delete(c))
             checks.append(

@@ -6,7 +6,6 @@ import difflib
 from dataclasses import dataclass
 
 from impops.engine.change import Change
-from impops.providers.impcentral.model import Deployment
 from impops.render.values import short_sha
 
 MAX_DIFF_LINES = 400  # longer diffs are folded to their head plus a count
@@ -43,19 +42,15 @@ def code_diffs(change: Change) -> list[CodeDiff]:
     would bury the plan (the files are in the pull request's own diff), so the renderers show
     only its digest and line count.
     """
-    after = change.after
-    if not isinstance(after, Deployment) or not isinstance(change.before, Deployment):
+    after, before = change.after, change.before
+    if after is None or before is None:
         return []
-    before = change.before
+    old_files = before.code_files()
     result = []
-    for kind in ("agent", "device"):
-        new_sha: str = getattr(after, f"{kind}_sha256")
-        old_sha: str = getattr(before, f"{kind}_sha256")
+    for name, (new_sha, new_text) in after.code_files().items():
+        old_sha, old_text = old_files.get(name, ("", ""))
         if new_sha == old_sha:
             continue
-        old_text: str = getattr(before, f"{kind}_code")
-        new_text: str = getattr(after, f"{kind}_code")
-        name = f"{kind}.nut"
         lines = [
             line.rstrip("\n")
             for line in difflib.unified_diff(

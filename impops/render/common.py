@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from impops import redact
-from impops.engine.change import REASONS, Action, Change, FieldChange
-from impops.providers.impcentral.diff import UNMANAGED_REASONS
+from impops.engine.change import Action, Change, FieldChange
+from impops.engine.diffing import UNMANAGED_REASONS
 from impops.render.values import display, resource_json, short_sha
 
 if TYPE_CHECKING:
@@ -42,13 +42,13 @@ def devices_sentence(summary: PlanSummary) -> str:
 def heading(change: Change) -> str:
     """`<address> will be created` (a new deployment says what it replaces)."""
     text = f"{change.address} {HEADINGS[change.action]}"
-    if change.kind.value == "deployment" and change.action is Action.CREATE:
+    if change.resource.CODE_FIELDS and change.action is Action.CREATE:
         text += " (new deployment" + (" replacing the current one)" if change.before else ")")
     return text
 
 
 def reason_text(change: Change) -> str:
-    return f"{change.reason}: {REASONS.get(change.reason, change.reason)}"
+    return f"{change.reason}: {change.reason_text}"
 
 
 def humanize(value: Any) -> Any:
@@ -99,11 +99,13 @@ def attribute_lines(change: Change) -> list[tuple[str, str]]:
     if change.action is Action.CREATE:
         data = resource_json(change.after) or {}
         lines = []
-        for kind in ("agent", "device"):
-            digest = data.pop(f"{kind}_sha256", None)
-            count = data.pop(f"{kind}_lines", 0)
+        assert change.after is not None
+        for name, (digest, text) in change.after.code_files().items():
+            stem = name.rsplit(".", 1)[0]
+            data.pop(f"{stem}_sha256", None)
+            data.pop(f"{stem}_lines", None)
             if digest:
-                lines.append(("+", f"{kind}.nut: {short_sha(digest)} ({count} lines)"))
+                lines.append(("+", f"{name}: {short_sha(digest)} ({len(text.splitlines())} lines)"))
         lines.extend(
             ("+", f"{key}: {show(value)}")
             for key, value in sorted(data.items())
@@ -116,13 +118,13 @@ def attribute_lines(change: Change) -> list[tuple[str, str]]:
 def short_change(change: Change, limit: int = 160) -> str:
     """One-cell summary of a change, for tables."""
     after, before = change.after, change.before
-    if change.kind.value == "deployment" and change.action is Action.CREATE:
+    if after is not None and after.CODE_FIELDS and change.action is Action.CREATE:
         parts = []
-        for kind in ("agent", "device"):
-            new = getattr(after, f"{kind}_sha256", "")
-            old = getattr(before, f"{kind}_sha256", "") if before else ""
+        old_files = before.code_files() if before is not None else {}
+        for name, (new, _) in after.code_files().items():
+            old = old_files.get(name, ("", ""))[0]
             if new != old:
-                parts.append(f"{kind} `{short_sha(old)}` → `{short_sha(new)}`")
+                parts.append(f"{name.rsplit('.', 1)[0]} `{short_sha(old)}` → `{short_sha(new)}`")
         text = "new deployment: " + (", ".join(parts) or "same code")
     elif change.fields:
         text = "; ".join(

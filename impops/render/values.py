@@ -12,15 +12,7 @@ from typing import Any
 
 from impops import redact
 from impops.engine.change import FieldChange
-from impops.providers.impcentral.model import (
-    AnyResource,
-    Deployment,
-    DeviceAssignment,
-    DeviceGroup,
-    Webhook,
-)
-
-CODE_FIELDS = ("agent_code", "device_code")
+from impops.engine.resource import Resource
 
 
 def redacted(value: Any) -> dict[str, str]:
@@ -39,32 +31,27 @@ def _replace_path(data: dict[str, Any], path: str) -> None:
         node[parts[-1]] = redacted(node[parts[-1]])
 
 
-def line_count(text: str) -> int:
-    return len(text.splitlines())
-
-
 def resource_json(
-    resource: AnyResource | None, extra_sensitive: frozenset[str] = frozenset()
+    resource: Resource | None, extra_sensitive: frozenset[str] = frozenset()
 ) -> dict[str, Any] | None:
     """The resource as plan JSON: comparable and policy fields, secrets fingerprinted.
 
-    Deployments carry digests and line counts instead of code bodies. `extra_sensitive` adds
-    paths marked on the other side of a change (live objects do not know what is secret).
+    Code bodies (`CODE_FIELDS`) are left out; the resource's `json_extras` summarise them
+    (digests and line counts). `extra_sensitive` adds paths marked on the other side of a
+    change (live objects do not know what is secret).
     """
     if resource is None:
         return None
-    exclude = {"sensitive", "source", *CODE_FIELDS}
+    exclude = {"sensitive", "source", *resource.CODE_FIELDS}
     data: dict[str, Any] = resource.model_dump(mode="json", exclude=exclude)
-    if isinstance(resource, Deployment):
-        data["agent_lines"] = line_count(resource.agent_code)
-        data["device_lines"] = line_count(resource.device_code)
+    data |= resource.json_extras()
     for path in sorted(resource.sensitive | extra_sensitive):
         _replace_path(data, path)
     return data
 
 
 def sensitive_mask(
-    resource: AnyResource | None, extra_sensitive: frozenset[str] = frozenset()
+    resource: Resource | None, extra_sensitive: frozenset[str] = frozenset()
 ) -> dict[str, bool]:
     """TF-style mask of sensitive paths (flat, dotted)."""
     if resource is None:
@@ -95,14 +82,3 @@ def display(value: Any, sensitive: bool = False, limit: int = 0) -> str:
 
 def short_sha(digest: str | None) -> str:
     return (digest or "")[:7] or "none"
-
-
-def resource_name(resource: AnyResource) -> str:
-    """The object's name within its product (group name, webhook event/url id, ...)."""
-    if isinstance(resource, DeviceGroup):
-        return resource.name
-    if isinstance(resource, Deployment | DeviceAssignment):
-        return resource.group
-    if isinstance(resource, Webhook):
-        return resource.address.split("/", 3)[3]
-    return resource.product

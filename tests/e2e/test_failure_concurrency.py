@@ -80,7 +80,7 @@ def test_two_concurrent_applies_deploy_once(
                 live = run.read_live()
                 plan = common.make_plan(run, live, args)
                 barrier.wait(timeout=30)  # both planned against the same live state
-                reports.append(apply_plan(plan, run.desired, live, run.client))
+                reports.append(apply_plan(plan, run.writers(live)))
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 

@@ -10,7 +10,7 @@ import pytest
 
 from impops import redact
 
-# `planfleet` (the State builders) sits next to this file; importlib mode needs the path.
+# `planfleet` (the ImpCentralState builders) sits next to this file; importlib mode needs the path.
 sys.path.insert(0, str(Path(__file__).parent))
 
 from planfleet import FINGERPRINT_KEY  # noqa: E402

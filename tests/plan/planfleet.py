@@ -1,4 +1,4 @@
-"""Hand-built desired/live `State` pairs for plan tests: a realistic weather-station fleet.
+"""Hand-built desired/live `ImpCentralState` pairs for plan tests: a weather-station fleet.
 
 `fleet()` returns a desired and a live state that match exactly (no changes); tests then edit
 one side with `put`/`drop` to produce the change they want to see.
@@ -16,10 +16,10 @@ from impops.providers.impcentral.model import (
     DeviceAssignment,
     DeviceGroup,
     GroupType,
+    ImpCentralState,
     LiveDevice,
     Product,
     RestartMode,
-    State,
     Webhook,
     sha256_text,
 )
@@ -155,23 +155,23 @@ def webhook(group_name: str, event: str, url: str, *, side: str, **changes: obje
 
 @dataclass
 class Fleet:
-    desired: State
-    live: State
+    desired: ImpCentralState
+    live: ImpCentralState
 
 
-def put(state: State, resource: AnyResource) -> AnyResource:
+def put(state: ImpCentralState, resource: AnyResource) -> AnyResource:
     """Add or replace the resource at its address."""
     state.resources[resource.address] = resource
     return resource
 
 
-def drop(state: State, address: str) -> None:
+def drop(state: ImpCentralState, address: str) -> None:
     del state.resources[address]
 
 
 def fleet(extra_groups: int = 0) -> Fleet:
     """A matching desired/live pair; `extra_groups` adds development groups (for thresholds)."""
-    desired, live = State(), State()
+    desired, live = ImpCentralState(), ImpCentralState()
     names = [g[0] for g in GROUPS]
     for side, state in (("desired", desired), ("live", live)):
         state.add(Product(product=PRODUCT, description="Outdoor weather station"))

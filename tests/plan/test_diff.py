@@ -23,8 +23,8 @@ from impops.providers.impcentral.model import (
     DeviceAssignment,
     DeviceGroup,
     GroupType,
+    ImpCentralState,
     Product,
-    State,
 )
 
 G = f"devicegroup/{PRODUCT}"
@@ -36,7 +36,7 @@ def only(changes: tuple[Change, ...], address: str) -> Change:
     return found[0]
 
 
-def grp(state: State, name: str) -> DeviceGroup:
+def grp(state: ImpCentralState, name: str) -> DeviceGroup:
     res = state.resources[f"{G}/{name}"]
     assert isinstance(res, DeviceGroup)
     return res

@@ -22,13 +22,14 @@ from impops import redact
 from impops.engine.change import Action
 from impops.engine.plan import FORMAT_VERSION, Plan, PlanOptions, PlanSource, build_plan
 from impops.errors import PlanError, StalePlanError
-from impops.providers.impcentral.model import DeviceGroup, GroupType, State
+from impops.providers.impcentral.diff import plan_input
+from impops.providers.impcentral.model import DeviceGroup, GroupType, ImpCentralState
 
 SOURCE = PlanSource("examples/manifests", git_sha="a1b2c3d4e5f6", endpoint="http://127.0.0.1/v5")
 
 
-def plan(desired: State, live: State, **options: object) -> Plan:
-    return build_plan(desired, live, PlanOptions(**options), SOURCE)  # type: ignore[arg-type]
+def plan(desired: ImpCentralState, live: ImpCentralState, **options: object) -> Plan:
+    return build_plan([plan_input(desired, live)], PlanOptions(**options), SOURCE)  # type: ignore[arg-type]
 
 
 def rep_plan(**options: object) -> Plan:
@@ -221,10 +222,12 @@ def test_checksum_is_stable_across_processes() -> None:
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from planfleet import representative\n"
         "from impops.engine.plan import PlanOptions, PlanSource, build_plan\n"
+        "from impops.providers.impcentral.diff import plan_input\n"
         "f = representative()\n"
         "src = PlanSource('examples/manifests', git_sha='a1b2c3d4e5f6', "
         "endpoint='http://127.0.0.1/v5')\n"
-        "print(build_plan(f.desired, f.live, PlanOptions(prune=True), src).checksum)\n"
+        "opts = PlanOptions(prune=True)\n"
+        "print(build_plan([plan_input(f.desired, f.live)], opts, src).checksum)\n"
     )
     env = {"IMPOPS_FINGERPRINT_KEY": FINGERPRINT_KEY, "PATH": "/usr/bin:/bin"}
     out = subprocess.run(

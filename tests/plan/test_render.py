@@ -29,6 +29,7 @@ from planfleet import (
 
 from impops import redact
 from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
+from impops.providers.impcentral.diff import plan_input
 from impops.render.json import render_json
 from impops.render.markdown import TIER_NOTES, render_markdown
 from impops.render.text import render_text
@@ -48,7 +49,7 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 
 def rep_plan(**options: object) -> Plan:
     f = representative()
-    p = build_plan(f.desired, f.live, PlanOptions(prune=True, **options), SOURCE)  # type: ignore[arg-type]
+    p = build_plan([plan_input(f.desired, f.live)], PlanOptions(prune=True, **options), SOURCE)  # type: ignore[arg-type]
     return dataclasses.replace(p, created_at=TIMESTAMP)
 
 
@@ -89,7 +90,7 @@ def test_secret_in_a_deleted_live_object_is_scrubbed_when_registered() -> None:
         )
     )
     redact.register(SECRET_TOKEN)
-    p = build_plan(f.desired, f.live, PlanOptions(prune=True), SOURCE)
+    p = build_plan([plan_input(f.desired, f.live)], PlanOptions(prune=True), SOURCE)
     assert SECRET_TOKEN not in render_text(p)
     assert SECRET_TOKEN not in render_markdown(p)
 
@@ -115,7 +116,7 @@ def test_text_wording() -> None:
 
 def test_no_changes_text_and_markdown() -> None:
     f = fleet()
-    p = build_plan(f.desired, f.live, PlanOptions(), SOURCE)
+    p = build_plan([plan_input(f.desired, f.live)], PlanOptions(), SOURCE)
     assert render_text(p).startswith("No changes. Live impCentral state matches the manifests.\n")
     md = render_markdown(p)
     assert "✅ No changes" in md
@@ -149,7 +150,7 @@ def _big_plan() -> Plan:
     body = "".join(f"local v{i} = {i};\n" for i in range(3000))
     put(f.desired, deployment("production", side="desired", agent_code=body))
     put(f.desired, deployment("development", side="desired", device_code=body))
-    p = build_plan(f.desired, f.live, PlanOptions(), SOURCE)
+    p = build_plan([plan_input(f.desired, f.live)], PlanOptions(), SOURCE)
     return dataclasses.replace(p, created_at=TIMESTAMP)
 
 

@@ -6,20 +6,21 @@ from planfleet import PRODUCT, deployment, drop, fleet, put
 
 from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
 from impops.engine.safety import SafetyCheck, SafetyThresholds
-from impops.providers.impcentral.model import DeviceGroup, State
+from impops.providers.impcentral.diff import plan_input
+from impops.providers.impcentral.model import DeviceGroup, ImpCentralState
 
 SOURCE = PlanSource("examples/manifests")
 
 
-def plan(desired: State, live: State, **options: object) -> Plan:
-    return build_plan(desired, live, PlanOptions(**options), SOURCE)  # type: ignore[arg-type]
+def plan(desired: ImpCentralState, live: ImpCentralState, **options: object) -> Plan:
+    return build_plan([plan_input(desired, live)], PlanOptions(**options), SOURCE)  # type: ignore[arg-type]
 
 
 def check(p: Plan, name: str, kind: str | None = "devicegroup") -> SafetyCheck:
     return next(c for c in p.safety.checks if c.name == name and c.kind == kind)
 
 
-def touch_groups(desired: State, count: int) -> None:
+def touch_groups(desired: ImpCentralState, count: int) -> None:
     for i in range(count):
         address = f"devicegroup/{PRODUCT}/dev-{i:02d}"
         res = desired.resources[address]

@@ -13,7 +13,9 @@ from planfleet import PRODUCT, fleet, put, webhook
 from impops import redact
 from impops.engine.drift import compare
 from impops.engine.plan import PlanOptions, PlanSource, build_plan
-from impops.providers.impcentral.model import State, Webhook, url_has_credentials
+from impops.providers.impcentral.diff import plan_input
+from impops.providers.impcentral.drift import drift_input
+from impops.providers.impcentral.model import ImpCentralState, Webhook, url_has_credentials
 from impops.render.drift import RENDERERS as DRIFT_RENDERERS
 from impops.render.json import render_json
 from impops.render.markdown import render_markdown
@@ -45,7 +47,7 @@ def test_credentialed_url_is_marked_sensitive_on_construction() -> None:
     assert plain.sensitive == frozenset()
 
 
-def _fleet_with_credentialed_hooks() -> tuple[State, State]:
+def _fleet_with_credentialed_hooks() -> tuple[ImpCentralState, ImpCentralState]:
     redact.reset_for_tests()
     f = fleet()
     # Declared literally in the manifest (no variable, no !secret), not yet live.
@@ -58,7 +60,9 @@ def _fleet_with_credentialed_hooks() -> tuple[State, State]:
 @pytest.mark.parametrize("prune", [False, True])
 def test_plan_formats_never_show_credentialed_urls(prune: bool) -> None:
     desired, live = _fleet_with_credentialed_hooks()
-    plan = build_plan(desired, live, PlanOptions(prune=prune), PlanSource("manifests"))
+    plan = build_plan(
+        [plan_input(desired, live)], PlanOptions(prune=prune), PlanSource("manifests")
+    )
     for text in (render_text(plan), render_markdown(plan), render_json(plan)):
         assert "hunter2-literal" not in text
         assert "live-only-token-123" not in text
@@ -68,7 +72,7 @@ def test_plan_formats_never_show_credentialed_urls(prune: bool) -> None:
 @pytest.mark.parametrize("fmt", sorted(DRIFT_RENDERERS))
 def test_drift_formats_never_show_credentialed_urls(fmt: str) -> None:
     desired, live = _fleet_with_credentialed_hooks()
-    report = compare(desired, live)
+    report = compare([drift_input(desired, live)])
     assert report.has_drift
     text = DRIFT_RENDERERS[fmt](report)
     assert "hunter2-literal" not in text

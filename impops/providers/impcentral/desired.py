@@ -1,4 +1,4 @@
-"""Manifests -> `State[desired]`: the canonical resources impops wants live impCentral to hold.
+"""Manifests -> desired `ImpCentralState`: the resources impops wants impCentral to hold.
 
 Pure translation of a validated `Project` (no I/O: code texts were read and checked at load).
 Each resource carries the `SourcePosition` of its declaration and the field paths whose values
@@ -17,16 +17,16 @@ from impops.providers.impcentral.model import (
     DeviceAssignment,
     DeviceGroup,
     GroupType,
+    ImpCentralState,
     Product,
     RestartMode,
-    State,
     Webhook,
 )
 
 
-def build_desired(project: Project) -> State:
+def build_desired(project: Project) -> ImpCentralState:
     """Translate every managed product of `project` into canonical resources."""
-    state = State()
+    state = ImpCentralState()
     for manifest in project.products:
         source = project.sources[manifest.product]
         name = manifest.product
@@ -64,7 +64,7 @@ def _fields(source: ProductSource, base: PathKey, mapping: dict[PathKey, str]) -
 
 
 def _add_group(
-    state: State,
+    state: ImpCentralState,
     project: Project,
     source: ProductSource,
     product: str,

@@ -1,4 +1,4 @@
-"""The pure differ: compare desired and live `State` and say what must change, and why.
+"""The pure differ: compare desired and live `ImpCentralState` and say what must change, and why.
 
 No I/O and no ordering happen here (`impops.engine.plan` orders and guards the result).
 Identity is the address; only managed products are considered: those `desired` declares
@@ -18,52 +18,44 @@ plus `managed` (retired products). Decisions (see docs/plan.md):
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
-from impops.engine.change import Action, Change, FieldChange
+from impops.engine.change import Action, Change, FieldChange, register_reasons
+from impops.engine.diffing import DiffResult, Unmanaged, create_or_update
 from impops.engine.fieldchanges import field_changes
+from impops.engine.plan import PlanInput
+from impops.engine.state import State
 from impops.errors import PlanError
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
+    PROVIDER,
     AnyResource,
     Deployment,
     DeviceAssignment,
     DeviceGroup,
     GroupType,
+    ImpCentralState,
     Kind,
     Product,
-    State,
     Webhook,
 )
 
-UNMANAGED_REASONS = {
-    "pruning_off": "kept, pruning off",
-    "not_declared": "not declared in the manifests; impops leaves it alone",
-}
+register_reasons(
+    PROVIDER,
+    {
+        "missing_in_live": "declared in the manifests but absent in impCentral",
+        "not_in_manifests": "exists in impCentral but not in the manifests (pruning)",
+        "code_changed": "agent or device code differs from the current deployment",
+        "no_deployment": "the group has no deployment yet",
+        "requires_replacement": "a field impCentral cannot change in place differs",
+        "devices_changed": "assigned devices differ",
+    },
+)
 
 # Fields only compared when the manifest states them (None = "whatever impCentral has").
 _OPTIONAL_GROUP_FIELDS = ("region", "load_code_after_blessing")
 _REPLACE_GROUP_FIELDS = frozenset({"type", "region"})
 _DEPLOYMENT_METADATA = ("description", "tags", "flagged")
-
-
-@dataclass(frozen=True)
-class Unmanaged:
-    """A live object the plan leaves alone, with a reason code from UNMANAGED_REASONS."""
-
-    address: str
-    kind: Kind
-    product: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DiffResult:
-    """Unordered changes plus the live objects deliberately left alone."""
-
-    changes: tuple[Change, ...]
-    unmanaged: tuple[Unmanaged, ...]
 
 
 def group_address(product: str, group: str) -> str:
@@ -74,7 +66,11 @@ class _Differ:
     """One diff run: holds the inputs and accumulates changes and unmanaged objects."""
 
     def __init__(
-        self, desired: State, live: State, prune: bool, managed: Collection[str] = ()
+        self,
+        desired: ImpCentralState,
+        live: ImpCentralState,
+        prune: bool,
+        managed: Collection[str] = (),
     ) -> None:
         self.desired = desired
         self.live = live
@@ -119,13 +115,9 @@ class _Differ:
         self.changes.append(change)
 
     def create_or_update(self, res: AnyResource, live: AnyResource | None) -> None:
-        """Kinds with no special rules: create when missing, update the fields that differ."""
-        if live is None:
-            self.add(Change(Action.CREATE, None, res, "missing_in_live"))
-            return
-        fields = field_changes(live, res, live.comparable(), res.comparable())
-        if fields:
-            self.add(Change(Action.UPDATE, live, res, "fields_changed", fields))
+        change = create_or_update(res, live)
+        if change is not None:
+            self.add(change)
 
     # --- kinds ---------------------------------------------------------------------------
 
@@ -373,4 +365,13 @@ def diff(desired: State, live: State, *, prune: bool, managed: Collection[str] =
 
     Raises PlanError listing every device reference that matches no live device.
     """
+    assert isinstance(desired, ImpCentralState)
+    assert isinstance(live, ImpCentralState)
     return _Differ(desired, live, prune, managed).run()
+
+
+def plan_input(
+    desired: ImpCentralState, live: ImpCentralState, managed: Collection[str] = ()
+) -> PlanInput:
+    """impCentral's part of a plan (the session builds the same; tests and tools use this)."""
+    return PlanInput(desired, live, diff, tuple(managed))

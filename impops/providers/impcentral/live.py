@@ -1,4 +1,4 @@
-"""Read live impCentral into a `State`: only the managed products, list calls first, concurrently.
+"""Read live impCentral into an `ImpCentralState`: managed products only, lists first, concurrently.
 
 Call pattern for P managed products holding G device groups (W webhooks, D devices in total):
 
@@ -38,9 +38,9 @@ from impops.providers.impcentral.model import (
     DeviceAssignment,
     DeviceGroup,
     GroupType,
+    ImpCentralState,
     LiveDevice,
     Product,
-    State,
     Webhook,
 )
 
@@ -220,9 +220,9 @@ def read_live(
     *,
     parallelism: int = 8,
     deployments: DeploymentStrategy = "auto",
-) -> State:
-    """Read the managed products of the account into a live `State` (see module docstring)."""
-    state = State()
+) -> ImpCentralState:
+    """Read the account's managed products into a live `ImpCentralState` (see module docstring)."""
+    state = ImpCentralState()
     wanted = set(product_names)
     products = [p for p in client.list_products() if attrs(p).get("name") in wanted]
     products.sort(key=lambda p: str(attrs(p).get("name")))
@@ -267,7 +267,7 @@ def read_live(
     return state
 
 
-def _read_unassigned(client: LiveReader, state: State) -> None:
+def _read_unassigned(client: LiveReader, state: ImpCentralState) -> None:
     for d in client.list_devices({"devicegroup.owner.id": "null"}):
         if rel_id(d, "devicegroup") is None:
             state.devices[str(d["id"])] = to_live_device(d, None)
@@ -325,7 +325,11 @@ def _read_current_deployments(
 
 
 def _add_product(
-    state: State, pdoc: Doc, groups: list[Doc], devices: list[Doc], current: Mapping[str, Doc]
+    state: ImpCentralState,
+    pdoc: Doc,
+    groups: list[Doc],
+    devices: list[Doc],
+    current: Mapping[str, Doc],
 ) -> None:
     product = to_product(pdoc)
     state.add(product)

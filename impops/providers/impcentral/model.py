@@ -1,9 +1,9 @@
-"""The canonical resource model: the one currency of desired state, live state, diff and plan.
+"""impCentral's resources: products, device groups, deployments, device sets, webhooks.
 
-Manifests (`desired`) and the impCentral API (`live`) are both translated into
-`State`, a map from address to `Resource`. The differ only ever compares `Resource` values, so
-it never sees YAML or JSON:API shapes. Server ids, fingerprints and device facts live beside the
-resources in `State` (live side only); they are never compared.
+Manifests (`desired`) and the impCentral API (`live`) are both translated into an
+`ImpCentralState`, a map from address to these `Resource`s. The differ only ever compares
+`Resource` values, so it never sees YAML or JSON:API shapes. Server ids, fingerprints and device
+facts live beside the resources in the state (live side only); they are never compared.
 
 Addresses (stable, human readable, used in plans, `--target` and fingerprints):
 
@@ -22,10 +22,14 @@ from enum import StrEnum
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from impops import redact
-from impops.errors import SourcePosition
+from impops.engine.drift import OWNERSHIP_TAG, Attribution
+from impops.engine.resource import Resource, sha256_text
+from impops.engine.state import State
+
+PROVIDER = "impcentral"
 
 
 class GroupType(StrEnum):
@@ -90,7 +94,7 @@ class RestartMode(StrEnum):
 
 
 class Kind(StrEnum):
-    """Resource kinds, in apply order (deletes run in reverse)."""
+    """impCentral's resource kinds, in apply order (deletes run in reverse)."""
 
     PRODUCT = "product"
     DEVICE_GROUP = "devicegroup"
@@ -101,52 +105,44 @@ class Kind(StrEnum):
 
 WEBHOOK_EVENTS = ("blessing", "blinkup", "deployment")
 WEBHOOK_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
-IMPOPS_TAG = "impops"
+IMPOPS_TAG = OWNERSHIP_TAG
 
 
-def sha256_text(text: str) -> str:
-    """Hex SHA-256 of the exact UTF-8 bytes of `text` (code identity: no normalisation)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+class ImpCentralResource(Resource):
+    """Every impCentral object belongs to a product, the scope of safety thresholds."""
 
-
-class Resource(BaseModel):
-    """Base of every managed object. Frozen; equality of `comparable()` means "no change".
-
-    `sensitive` lists the dotted field paths whose values are secret (e.g. `url`,
-    `env_vars.API_KEY`); renderers and plan files show fingerprints instead. `source` is where
-    the object was declared (desired side only). Neither takes part in comparison.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: ClassVar[Kind]
-    # Fields that never take part in comparison.
-    META_FIELDS: ClassVar[frozenset[str]] = frozenset({"sensitive", "source"})
-
+    PROVIDER: ClassVar[str] = PROVIDER
     product: str
-    sensitive: frozenset[str] = frozenset()
-    source: SourcePosition | None = None
 
     @property
-    def address(self) -> str:
-        raise NotImplementedError
+    def scope(self) -> str:
+        return self.product
 
-    def comparable(self) -> dict[str, Any]:
-        """The fields the differ compares, as plain JSON-able data."""
-        return self.model_dump(mode="json", exclude=set(self.META_FIELDS))
+    def impact_key(self) -> str:
+        """Devices are affected per device group: a group's children count with it."""
+        group = getattr(self, "group", None)
+        return f"devicegroup/{self.product}/{group}" if group else self.address
 
 
-class Product(Resource):
-    kind: ClassVar[Kind] = Kind.PRODUCT
+class Product(ImpCentralResource):
+    kind: ClassVar[str] = Kind.PRODUCT
+    KIND_RANK: ClassVar[int] = 100
+    KIND_NOUN: ClassVar[str] = "products"
     description: str = ""
 
     @property
     def address(self) -> str:
         return f"product/{self.product}"
 
+    @property
+    def display_name(self) -> str:
+        return self.product
 
-class DeviceGroup(Resource):
-    kind: ClassVar[Kind] = Kind.DEVICE_GROUP
+
+class DeviceGroup(ImpCentralResource):
+    kind: ClassVar[str] = Kind.DEVICE_GROUP
+    KIND_RANK: ClassVar[int] = 200
+    KIND_NOUN: ClassVar[str] = "device groups"
     name: str
     type: GroupType
     description: str = ""
@@ -160,8 +156,22 @@ class DeviceGroup(Resource):
     def address(self) -> str:
         return f"devicegroup/{self.product}/{self.name}"
 
+    @property
+    def display_name(self) -> str:
+        return self.name
 
-class Deployment(Resource):
+    def order_rank(self) -> int:
+        """Fixture groups are created after, and deleted before, the groups they target."""
+        return 1 if self.type.is_fixture else 0
+
+    def impact_key(self) -> str:
+        return self.address
+
+    def undeclared_secrets(self) -> frozenset[str]:
+        return frozenset(f"env_vars.{key}" for key in self.env_vars)
+
+
+class Deployment(ImpCentralResource):
     """A group's current code. Code is compared by digest; a change means a new deployment.
 
     `agent_code`/`device_code` carry the text for unified diffs but are not compared (the
@@ -170,7 +180,10 @@ class Deployment(Resource):
     current deployment"; desired None means impops leaves it alone. Live: whether it is.
     """
 
-    kind: ClassVar[Kind] = Kind.DEPLOYMENT
+    kind: ClassVar[str] = Kind.DEPLOYMENT
+    KIND_RANK: ClassVar[int] = 300
+    KIND_NOUN: ClassVar[str] = "deployments"
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("agent_code", "device_code")
     META_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {"sensitive", "source", "agent_code", "device_code", "restart", "origin"}
     )
@@ -200,17 +213,43 @@ class Deployment(Resource):
     def address(self) -> str:
         return f"deployment/{self.product}/{self.group}"
 
+    @property
+    def display_name(self) -> str:
+        return self.group
 
-class DeviceAssignment(Resource):
+    def code_files(self) -> dict[str, tuple[str, str]]:
+        return {
+            "agent.nut": (self.agent_sha256, self.agent_code),
+            "device.nut": (self.device_sha256, self.device_code),
+        }
+
+    def json_extras(self) -> dict[str, Any]:
+        return {
+            "agent_lines": len(self.agent_code.splitlines()),
+            "device_lines": len(self.device_code.splitlines()),
+        }
+
+    def restart_on(self, action: str) -> str | None:
+        """A new deployment (a create) restarts devices by the group's restart policy."""
+        return self.restart.value if action == "create" else None
+
+
+class DeviceAssignment(ImpCentralResource):
     """The devices a group holds. Desired refs may be ids, MACs or agent ids until resolved."""
 
-    kind: ClassVar[Kind] = Kind.DEVICES
+    kind: ClassVar[str] = Kind.DEVICES
+    KIND_RANK: ClassVar[int] = 400
+    KIND_NOUN: ClassVar[str] = "device assignments"
     group: str
     devices: tuple[str, ...] = ()  # sorted canonical device ids once resolved
 
     @property
     def address(self) -> str:
         return f"devices/{self.product}/{self.group}"
+
+    @property
+    def display_name(self) -> str:
+        return self.group
 
 
 def webhook_url_id(url: str) -> str:
@@ -229,8 +268,10 @@ def url_has_credentials(url: str) -> bool:
         return True  # unparseable: treat as secret rather than risk printing it
 
 
-class Webhook(Resource):
-    kind: ClassVar[Kind] = Kind.WEBHOOK
+class Webhook(ImpCentralResource):
+    kind: ClassVar[str] = Kind.WEBHOOK
+    KIND_RANK: ClassVar[int] = 500
+    KIND_NOUN: ClassVar[str] = "webhooks"
     group: str
     event: str
     url: str
@@ -252,6 +293,13 @@ class Webhook(Resource):
     def address(self) -> str:
         return f"webhook/{self.product}/{self.group}/{self.event}/{webhook_url_id(self.url)}"
 
+    @property
+    def display_name(self) -> str:
+        return self.address.split("/", 3)[3]
+
+    def undeclared_secrets(self) -> frozenset[str]:
+        return frozenset({"url"})
+
 
 AnyResource = Product | DeviceGroup | Deployment | DeviceAssignment | Webhook
 
@@ -268,50 +316,25 @@ class LiveDevice:
     online: bool = False
 
 
-@dataclass(frozen=True)
-class DeploymentInfo:
-    """Facts about a live deployment that drift reports need (who, when, from where)."""
-
-    id: str
-    created_at: str = ""
-    updated_at: str = ""
-    creator_id: str = ""
-    origin: str = ""
-    tags: tuple[str, ...] = ()
-    sha: str = ""
-
-    @property
-    def made_by_impops(self) -> bool:
-        return IMPOPS_TAG in self.tags
+# Facts about a live deployment that drift reports need (who, when, from where).
+DeploymentInfo = Attribution
 
 
 @dataclass
-class State:
-    """Resources by address, plus (live side) what the API told us about them.
+class ImpCentralState(State):
+    """impCentral resources by address, plus (live side) what the API told us about them.
 
     `ids`: server id per address (product, group, current deployment, webhook).
-    `fingerprints`: a value that changes whenever the live object changes (e.g. `updated_at`
-    plus id), used by saved plans to detect staleness. `devices`: every device of the account
+    `fingerprints`: `updated_at` plus id per live object. `devices`: every device of the account
     read for the managed products, by device id. `deployments`: info on each group's current
     deployment, by deployment address. `min_supported_ids`: group address -> min supported
     deployment id.
     """
 
-    resources: dict[str, AnyResource] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, AnyResource] = field(default_factory=dict)  # type: ignore[assignment]
     devices: dict[str, LiveDevice] = field(default_factory=dict)
     deployments: dict[str, DeploymentInfo] = field(default_factory=dict)
     min_supported_ids: dict[str, str] = field(default_factory=dict)
-
-    def add(self, resource: AnyResource) -> None:
-        """Add a resource; a second one at the same address is a programming error."""
-        if resource.address in self.resources:
-            raise ValueError(f"duplicate resource address {resource.address}")
-        self.resources[resource.address] = resource
-
-    def of_kind(self, kind: Kind) -> list[AnyResource]:
-        return [r for r in self.resources.values() if r.kind is kind]
 
     def products(self) -> set[str]:
         return {r.product for r in self.resources.values()}

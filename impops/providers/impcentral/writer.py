@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
+from impops.engine.apply import FollowUp, Skip
 from impops.engine.change import Action, Change
 from impops.errors import PlanError
 from impops.providers.impcentral.api.client import ImpCentralClient
@@ -22,18 +24,14 @@ from impops.providers.impcentral.model import (
     DeviceAssignment,
     DeviceGroup,
     GroupType,
+    ImpCentralState,
     Kind,
     Product,
     RestartMode,
-    State,
     Webhook,
 )
 
 Doc = dict[str, Any]
-
-
-class Skip(Exception):
-    """A change whose preconditions no longer hold; it is reported, not failed."""
 
 
 # Process-wide locks per object id: a re-read and the write that depends on it are atomic with
@@ -56,8 +54,8 @@ class ChangeWriter:
     def __init__(
         self,
         client: ImpCentralClient,
-        desired: State,
-        live: State,
+        desired: ImpCentralState,
+        live: ImpCentralState,
         *,
         git_sha: str | None,
         unbond_key: str | None,
@@ -422,3 +420,14 @@ class ChangeWriter:
     def restart(self, gaddr: str, mode: RestartMode) -> None:
         gid = self.require_id(gaddr)
         self.client.restart_group_devices(gid, conditional=mode is RestartMode.CONDITIONAL)
+
+    def follow_ups(self) -> list[FollowUp]:
+        """Restarts of groups that received a new deployment, in address order."""
+        return [
+            FollowUp(
+                f"restart {gaddr} ({mode.value})",
+                partial(self.restart, gaddr, mode),
+                pending="its new deployment reaches devices at their next restart",
+            )
+            for gaddr, mode in sorted(self.restarts.items())
+        ]

@@ -1,0 +1,78 @@
+"""impCentral as a provider session: credentials, client, desired and live state, writer.
+
+Built by the CLI for every project (the manifests always describe impCentral products).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from impops import redact
+from impops.engine.drift import DriftInput
+from impops.engine.plan import PlanInput
+from impops.engine.state import State
+from impops.manifest import Project
+from impops.providers.impcentral.api.client import ImpCentralClient
+from impops.providers.impcentral.desired import build_desired
+from impops.providers.impcentral.diff import diff
+from impops.providers.impcentral.drift import drift_input, read_live_readonly
+from impops.providers.impcentral.live import read_live
+from impops.providers.impcentral.model import PROVIDER, ImpCentralState
+from impops.providers.impcentral.settings import Settings
+from impops.providers.impcentral.writer import ChangeWriter
+
+
+class ImpCentralSession:
+    """impCentral for one command run (see `impops.engine.provider.ProviderSession`)."""
+
+    name = PROVIDER
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        env: Mapping[str, str] | None = None,
+        parallelism: int = 8,
+        desired: ImpCentralState | None = None,
+    ) -> None:
+        self.project = project
+        self.desired: ImpCentralState = desired if desired is not None else build_desired(project)
+        self.settings = Settings.from_env(env, default_endpoint=project.endpoint)
+        # Secret fingerprints in plans are keyed by the credentials (see impops.redact).
+        redact.configure_key(self.settings.fingerprint_material())
+        self.client = ImpCentralClient(self.settings)
+        self.endpoint = self.settings.endpoint
+        self.parallelism = parallelism
+
+    @property
+    def product_names(self) -> list[str]:
+        return list(self.project.product_names)
+
+    @property
+    def managed(self) -> tuple[str, ...]:
+        """Declared products plus retired ones: what remains live of those is deleted."""
+        return tuple(self.project.product_names)
+
+    def read_live(self, *, readonly: bool = False) -> ImpCentralState:
+        reader = read_live_readonly if readonly else read_live
+        return reader(self.client, self.product_names, parallelism=self.parallelism)
+
+    def plan_input(self, live: State) -> PlanInput:
+        return PlanInput(self.desired, live, diff, self.managed)
+
+    def drift_input(self, live: State) -> DriftInput:
+        assert isinstance(live, ImpCentralState)
+        return drift_input(self.desired, live, self.managed)
+
+    def writer(self, live: State, *, git_sha: str | None) -> ChangeWriter:
+        assert isinstance(live, ImpCentralState)
+        return ChangeWriter(
+            self.client,
+            self.desired,
+            live,
+            git_sha=git_sha,
+            unbond_key=self.settings.unbond_key,
+        )
+
+    def close(self) -> None:
+        self.client.close()
