@@ -34,7 +34,7 @@ DEFAULT_KEY = "*"  # a `safety` mapping entry that applies to every product with
 class SafetyCheck:
     """One rule evaluated for one product (and kind): passing checks are reported too."""
 
-    name: str  # update_threshold | delete_threshold | protected | max_devices_affected
+    name: str  # update_threshold | delete_threshold | protected | max_devices_affected | impossible
     product: str
     kind: str | None
     passed: bool
@@ -67,6 +67,9 @@ class SafetyReport:
 
     @property
     def blocked(self) -> bool:
+        """A failed check blocks unless forced; a change the API cannot make always blocks."""
+        if any(c.name == "impossible" for c in self.violations):
+            return True
         return bool(self.violations) and not self.forced
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +177,20 @@ def evaluate(
                     existing,
                     limits.delete_pcent_threshold,
                     limits,
+                )
+            )
+        impossible = [c for c in mine if c.impossible]
+        for c in impossible:
+            # Not a threshold: --force cannot make the API do what it cannot do.
+            checks.append(
+                SafetyCheck(
+                    "impossible",
+                    product,
+                    str(c.kind),
+                    False,
+                    f"{c.address}: {c.impossible}",
+                    "change the manifests (see the reason)",
+                    1,
                 )
             )
         protected = [c.address for c in mine if c.protected]
