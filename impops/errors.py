@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     CHANGES = 2  # plan/drift with --detailed-exitcode: there is a diff / drift
     BLOCKED = 3  # plan computed but blocked by a safety rule
     STALE = 4  # saved plan no longer matches live state
+    LOCKED = 5  # another apply holds the lock (see impops.providers.impcentral.lock)
 
 
 class ImpopsError(Exception):

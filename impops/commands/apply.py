@@ -2,7 +2,8 @@
 
 Exit codes: 0 applied (or nothing to do), 1 error or an apply that stopped part-way (the
 completed / failed / not attempted report is printed), 3 blocked by a safety rule (nothing
-written), 4 the saved plan given with --plan is stale (nothing written).
+written), 4 the saved plan given with --plan is stale (nothing written), 5 another apply holds
+the lock of a product past --lock-timeout (nothing written).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="apply the manifests to impCentral",
         description="Plan, ask for confirmation, then make impCentral match the manifests.",
         epilog="Exit codes: 0 ok, 1 error or partial apply, 3 blocked by a safety rule, "
-        "4 saved plan is stale.",
+        "4 saved plan is stale, 5 another apply holds the lock.",
     )
     common.add_dir_arg(parser)
     parser.add_argument(
@@ -46,8 +47,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "read has changed (no prompt)",
     )
     common.add_plan_flags(parser)
+    parser.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another apply's lock on a product before exiting 5 "
+        "(default 0: do not wait)",
+    )
     parser.add_argument("--no-color", action="store_true", help="plain text output")
     parser.set_defaults(func=run_apply)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
 
 
 def load_saved(path: Path) -> SavedPlan:
@@ -183,10 +202,24 @@ def run_apply(args: argparse.Namespace) -> int:
         if not confirm(args):
             common.out("Apply cancelled.")
             return int(ExitCode.ERROR)
-        progress = Progress(
-            sys.stderr if sys.stderr.isatty() else sys.stdout, tty=sys.stderr.isatty()
-        )
-        report = apply_plan(plan, run.writers(live), on_progress=progress)
-        progress.finish()
+        # The lock is taken only now that there is something approved to write, and live is
+        # read again under it: another apply may have finished while this one planned.
+        with run.locked(timeout=args.lock_timeout):
+            live = run.read_live()
+            again = common.make_plan(run, live, args)
+            if not again.has_changes:
+                common.out("No changes left: another apply made them while this one planned.")
+                return int(ExitCode.OK)
+            if again.checksum != plan.checksum:
+                raise StalePlanError(
+                    "live impCentral changed between planning and taking the apply lock "
+                    "(another apply or a manual change); nothing was written. "
+                    "Run apply again to review the new plan."
+                )
+            progress = Progress(
+                sys.stderr if sys.stderr.isatty() else sys.stdout, tty=sys.stderr.isatty()
+            )
+            report = apply_plan(again, run.writers(live), on_progress=progress)
+            progress.finish()
     common.out("\n" + format_report(report))
     return int(ExitCode.OK if report.ok else ExitCode.ERROR)

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -159,6 +159,14 @@ class Run:
 
     def writers(self, live: LiveStates) -> dict[str, Writer]:
         return {s.name: s.writer(live[s.name], git_sha=self.git_sha) for s in self.sessions}
+
+    @contextmanager
+    def locked(self, *, timeout: float) -> Iterator[None]:
+        """Every provider's apply lock, taken in session order, released in reverse."""
+        with ExitStack() as stack:
+            for session in self.sessions:
+                stack.enter_context(session.lock(timeout=timeout))
+            yield
 
     def drift(self, live: LiveStates) -> DriftReport:
         report = compare(s.drift_input(live[s.name]) for s in self.sessions)

@@ -8,6 +8,7 @@ this protocol, so it imports no provider and providers never import each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from impops.engine.apply import Writer
@@ -43,5 +44,15 @@ class ProviderSession(Protocol):
     def drift_input(self, live: State) -> DriftInput: ...
 
     def writer(self, live: State, *, git_sha: str | None) -> Writer: ...
+
+    def lock(self, *, timeout: float) -> AbstractContextManager[None]:
+        """Hold this provider's apply lock for the block (exit 5 when another apply holds
+        it past `timeout` seconds). Taken before live is read, so a waiting apply plans
+        against what the other one left."""
+        ...
+
+    def unlock(self, *, force: bool) -> list[str]:
+        """Remove stale locks (fresh ones only with `force`); a line per lock found."""
+        ...
 
     def close(self) -> None: ...

@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol, TypeVar
 
 from impops.providers.impcentral.api.client import strip_op_marker
+from impops.providers.impcentral.lock import is_lock_group
 from impops.providers.impcentral.model import (
     Deployment,
     DeploymentInfo,
@@ -237,7 +238,8 @@ def read_live(
         )
         device_lists = pool.map(lambda p: client.list_devices({"product.id": p["id"]}), products)
         unassigned = pool.submit(client.list_devices, {"devicegroup.owner.id": "null"})
-        groups_by_product = list(group_lists)
+        # The apply lock's group is impops' own bookkeeping, never a managed object.
+        groups_by_product = [[g for g in gs if not is_lock_group(g)] for gs in group_lists]
         devices_by_product = list(device_lists)
 
         group_index: dict[str, tuple[str, str, Doc]] = {}  # group id -> (product, name, doc)

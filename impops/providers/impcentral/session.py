@@ -5,7 +5,8 @@ Built by the CLI for every project (the manifests always describe impCentral pro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from impops import redact
 from impops.engine.drift import DriftInput
@@ -16,7 +17,8 @@ from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.desired import build_desired
 from impops.providers.impcentral.diff import diff
 from impops.providers.impcentral.drift import drift_input, read_live_readonly
-from impops.providers.impcentral.live import read_live
+from impops.providers.impcentral.live import attrs, read_live
+from impops.providers.impcentral.lock import DEFAULT_TTL, ApplyLock, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
 from impops.providers.impcentral.settings import Settings
 from impops.providers.impcentral.writer import ChangeWriter
@@ -43,6 +45,8 @@ class ImpCentralSession:
         self.client = ImpCentralClient(self.settings)
         self.endpoint = self.settings.endpoint
         self.parallelism = parallelism
+        self.env = env
+        self._lock: ApplyLock | None = None
 
     @property
     def product_names(self) -> list[str]:
@@ -52,6 +56,35 @@ class ImpCentralSession:
     def managed(self) -> tuple[str, ...]:
         """Declared products plus retired ones: what remains live of those is deleted."""
         return tuple(self.project.product_names)
+
+    def live_product_ids(self) -> dict[str, str]:
+        """Managed products that exist live: name -> id (one list call)."""
+        wanted = set(self.product_names)
+        return {
+            str(attrs(p).get("name")): str(p["id"])
+            for p in self.client.list_products()
+            if attrs(p).get("name") in wanted
+        }
+
+    @contextmanager
+    def lock(self, *, timeout: float) -> Iterator[None]:
+        """Hold the apply lock of every managed product for the block (see `lock`)."""
+        ttl = float((self.env or {}).get("IMPOPS_LOCK_TTL") or DEFAULT_TTL)
+        self._lock = ApplyLock(self.client, ttl=ttl)
+        self._lock.acquire(self.live_product_ids(), timeout=timeout)
+        try:
+            yield
+        finally:
+            lock, self._lock = self._lock, None
+            lock.release()
+
+    def unlock(self, *, force: bool) -> list[str]:
+        """Remove the managed products' locks (fresh ones only with `force`); one line each."""
+        lines = []
+        for info, removed in unlock(self.client, self.live_product_ids(), force=force):
+            verb = "removed" if removed else "kept (not expired; --force removes it)"
+            lines.append(f"{info.product}: lock {info.describe()}, expires {info.expires}: {verb}")
+        return lines
 
     def read_live(self, *, readonly: bool = False) -> ImpCentralState:
         reader = read_live_readonly if readonly else read_live
@@ -72,6 +105,7 @@ class ImpCentralSession:
             live,
             git_sha=git_sha,
             unbond_key=self.settings.unbond_key,
+            lock=self._lock,
         )
 
     def close(self) -> None:

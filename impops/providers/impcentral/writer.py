@@ -19,6 +19,7 @@ from impops.engine.change import Action, Change
 from impops.errors import PlanError
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
+from impops.providers.impcentral.lock import ApplyLock
 from impops.providers.impcentral.model import (
     Deployment,
     DeviceAssignment,
@@ -59,12 +60,14 @@ class ChangeWriter:
         *,
         git_sha: str | None,
         unbond_key: str | None,
+        lock: ApplyLock | None = None,
     ) -> None:
         self.client = client
         self.desired = desired
         self.live = live
         self.git_sha = git_sha
         self.unbond_key = unbond_key
+        self.lock = lock
         self.ids: dict[str, str] = dict(live.ids)
         self.expected: dict[str, str] = dict(live.fingerprints)
         self.group_types: dict[str, GroupType] = {}
@@ -179,6 +182,8 @@ class ChangeWriter:
             doc = self.client.create_product(p.product, p.description)
         self.ids[p.address] = str(doc["id"])
         self.expected[p.address] = fingerprint_of(doc)
+        if self.lock is not None:
+            self.lock.adopt_new_product(p.product, str(doc["id"]))
         return f"id {doc['id']}"
 
     def update_product(self, p: Product) -> str:
@@ -193,6 +198,8 @@ class ChangeWriter:
         pid = self.require_id(p.address)
         with _object_lock(f"{self.key}:{pid}"):
             self.check_fingerprint(p.address, self.client.get_product(pid))
+            if self.lock is not None:
+                self.lock.release_product(p.product)
             self.client.delete_product(pid)
         self.ids.pop(p.address, None)
         return ""

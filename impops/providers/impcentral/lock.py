@@ -1,0 +1,238 @@
+"""An apply lock impCentral itself enforces: one device group named `impops-lock` per product.
+
+impCentral has no compare-and-set, but it refuses a second device group with the same name in
+a product (409 "Devicegroups must have unique names."). Creating that group is therefore an
+atomic test-and-set: whoever creates it holds the lock for that product, and applies to other
+products run in parallel (one CI job per product is how large fleets scale out). The group is
+an empty development group; its description records the holder as JSON:
+
+    {"impops_lock": 1, "owner": "<random token>", "holder": "ci@runner pid 42 (<job url>)",
+     "since": "2026-12-01T18:00:00Z", "expires": "2026-12-01T19:00:00Z"}
+
+A lock whose `expires` has passed is stale: a waiting apply deletes and retakes it (if two try
+at once, uniqueness again lets one win). `impops unlock` removes locks by hand. The live
+reader skips the group, so plans, drift and export never see it; the manifests may not
+declare a group of that name.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from impops.errors import ExitCode, ImpopsError
+from impops.providers.impcentral.api.client import ImpCentralClient
+from impops.providers.impcentral.api.errors import ConflictError, NotFoundError
+
+LOCK_GROUP = "impops-lock"
+LOCK_TYPE = "development_devicegroup"
+DEFAULT_TTL = 3600.0  # an apply that runs longer than an hour should say so (IMPOPS_LOCK_TTL)
+POLL_SECONDS = 2.0
+
+
+class LockHeldError(ImpopsError):
+    """Another apply holds the lock of a product (exit 5)."""
+
+    exit_code = ExitCode.LOCKED
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """A lock as read back from its group."""
+
+    product: str
+    group_id: str
+    owner: str
+    holder: str
+    since: str
+    expires: str
+
+    def expired(self, now: datetime) -> bool:
+        try:
+            return datetime.fromisoformat(self.expires.replace("Z", "+00:00")) <= now
+        except ValueError:
+            return True  # unreadable expiry: a lock nobody can renew is stale
+
+    def describe(self) -> str:
+        return f"held by {self.holder or 'unknown'} since {self.since or '(unknown)'}"
+
+
+def is_lock_group(doc: Mapping[str, Any]) -> bool:
+    """True for the lock's device group (the live reader leaves it out)."""
+    return (doc.get("attributes") or {}).get("name") == LOCK_GROUP
+
+
+def default_holder(env: Mapping[str, str] | None = None) -> str:
+    """Who is applying, for the person who finds the lock held: user, host, pid, CI job."""
+    env = os.environ if env is None else env
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    job = env.get("CI_JOB_URL", "")
+    if not job and env.get("GITHUB_RUN_ID"):
+        server = env.get("GITHUB_SERVER_URL", "https://github.com")
+        job = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env['GITHUB_RUN_ID']}"
+    text = f"{user}@{socket.gethostname()} pid {os.getpid()}"
+    return f"{text} ({job})" if job else text
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(product: str, doc: Mapping[str, Any]) -> LockInfo:
+    try:
+        data = json.loads(str((doc.get("attributes") or {}).get("description") or ""))
+    except json.JSONDecodeError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    return LockInfo(
+        product=product,
+        group_id=str(doc.get("id", "")),
+        owner=str(data.get("owner", "")),
+        holder=str(data.get("holder", "")),
+        since=str(data.get("since", "")),
+        expires=str(data.get("expires", "")),
+    )
+
+
+class ApplyLock:
+    """The locks of one apply: acquire per product (sorted, so two applies never deadlock),
+    release all at the end."""
+
+    def __init__(
+        self,
+        client: ImpCentralClient,
+        *,
+        holder: str | None = None,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.holder = holder or default_holder()
+        self.owner = uuid.uuid4().hex
+        self.ttl = ttl
+        self.clock = clock
+        self.sleep = sleep
+        self.held: dict[str, str] = {}  # product -> lock group id
+
+    def find(self, product: str, product_id: str) -> LockInfo | None:
+        for doc in self.client.list_device_groups({"product.id": product_id}):
+            if is_lock_group(doc):
+                return _parse(product, doc)
+        return None
+
+    def _try(self, product: str, product_id: str) -> LockInfo | None:
+        """One attempt: None when we now hold the lock, else the holder's lock."""
+        now = self.clock()
+        description = json.dumps(
+            {
+                "impops_lock": 1,
+                "owner": self.owner,
+                "holder": self.holder,
+                "since": _iso(now),
+                "expires": _iso(now + timedelta(seconds=self.ttl)),
+            },
+            sort_keys=True,
+        )
+        try:
+            doc = self.client.create_device_group(
+                product_id, LOCK_TYPE, {"name": LOCK_GROUP, "description": description}
+            )
+        except ConflictError:
+            doc = None
+        if doc is not None:
+            info = _parse(product, doc)
+            if info.owner == self.owner:  # after an ambiguous create the client may hand
+                self.held[product] = info.group_id  # back someone else's group: check
+                return None
+            return info
+        found = self.find(product, product_id)
+        if found is None:
+            return LockInfo(product, "", "", "", "", "")  # released meanwhile: try again
+        if found.owner == self.owner:
+            self.held[product] = found.group_id
+            return None
+        if found.expired(now):
+            self._delete(found.group_id)  # stale: take it over on the next attempt
+        return found
+
+    def acquire(self, products: Mapping[str, str], *, timeout: float = 0.0) -> None:
+        """Lock every product (name -> id); wait up to `timeout` seconds for each held one.
+
+        Raises LockHeldError naming the holder and since when; locks taken so far are
+        released first, so a failed acquire leaves nothing behind.
+        """
+        deadline = time.monotonic() + max(0.0, timeout)
+        try:
+            for product in sorted(products):
+                while True:
+                    info = self._try(product, products[product])
+                    if info is None:
+                        break
+                    if time.monotonic() >= deadline:
+                        raise LockHeldError(
+                            f"product {product!r} is locked by another apply: "
+                            f"{info.describe()}. Wait for it (--lock-timeout SECONDS), or, "
+                            "if that apply is gone, run `impops unlock`."
+                        )
+                    self.sleep(min(POLL_SECONDS, max(0.05, deadline - time.monotonic())))
+        except BaseException:
+            self.release()
+            raise
+
+    def adopt_new_product(self, product: str, product_id: str) -> None:
+        """Lock a product this apply just created, before anything is written into it."""
+        if self._try(product, product_id) is not None:
+            raise LockHeldError(f"product {product!r} was locked by another apply meanwhile")
+
+    def release(self) -> None:
+        for product in sorted(self.held):
+            self._delete(self.held.pop(product))
+
+    def release_product(self, product: str) -> None:
+        """Drop one product's lock early: the product itself is about to be deleted, and
+        impCentral refuses to delete a product that still has a device group."""
+        group_id = self.held.pop(product, "")
+        self._delete(group_id)
+
+    def _delete(self, group_id: str) -> None:
+        if not group_id:
+            return
+        try:
+            self.client.delete_device_group(group_id)
+        except NotFoundError:
+            pass  # already gone: someone else took over a stale lock, or it was unlocked
+
+
+def unlock(
+    client: ImpCentralClient,
+    products: Mapping[str, str],
+    *,
+    force: bool,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[tuple[LockInfo, bool]]:
+    """Remove the locks of `products` (name -> id): expired ones always, fresh ones only with
+    `force`. Returns each lock found and whether it was removed."""
+    result = []
+    helper = ApplyLock(client, holder="impops unlock")
+    for product in sorted(products):
+        info = helper.find(product, products[product])
+        if info is None:
+            continue
+        remove = force or info.expired(clock())
+        if remove:
+            helper._delete(info.group_id)
+        result.append((info, remove))
+    return result
