@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from impops.commands import apply, demo, drift, emulator, plan, schema, validate
+from impops.commands import apply, comment, demo, drift, emulator, plan, schema, validate
 
 # Order here is the order in `impops --help`. Each module exposes register(subparsers).
-COMMAND_MODULES: list[ModuleType] = [validate, plan, apply, drift, demo, emulator, schema]
+COMMAND_MODULES: list[ModuleType] = [validate, plan, apply, drift, comment, demo, emulator, schema]
