@@ -185,6 +185,7 @@ class GitHubClient:
                     self._sleep(float(attempt))
                     continue
                 raise GitHubError(f"{label} failed: {type(exc).__name__}: {exc}") from None
+            label = self._label(method, resp.url or url)  # with the query string
             log.debug("%s -> %s", label, resp.status_code)
             self._note_remaining(resp)
             wait = self._rate_limit_wait(resp)
