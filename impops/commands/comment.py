@@ -115,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def plan_key(doc: render.PlanDocument, env: Mapping[str, str]) -> str:
     """The manifest directory relative to the checkout (same on every runner), plus targets."""
     root = Path(doc.manifest_root)
-    base = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
+    base = Path(env.get("GITHUB_WORKSPACE") or env.get("CI_PROJECT_DIR") or os.getcwd())
     if root.is_absolute():
         try:
             root = root.resolve().relative_to(base.resolve())
