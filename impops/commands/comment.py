@@ -145,7 +145,11 @@ def run_comment(args: argparse.Namespace, env: Mapping[str, str] | None = None) 
         key = args.key or ",".join(data.get("products") or []) or "default"
         mark = sticky.marker("drift", key)
         body = render.render_drift(
-            data, key, max_chars=args.max_chars - len(mark) - 200, run_url=run_url(source)
+            data,
+            key,
+            # room for the marker and the recorded set of drifted addresses
+            max_chars=max(args.max_chars - len(mark) - sticky.MAX_ADDRESSES_LINE - 100, 1000),
+            run_url=run_url(source),
         )
     if args.dry_run:
         sys.stdout.write(redact.scrub(sticky.with_marker(body, mark)))

@@ -21,6 +21,7 @@ The drift issue (see docs/ci.md, "Nightly drift"): one open issue per marker, la
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -114,15 +115,39 @@ class DriftPost:
     close_resolved: bool = False
 
 
+MAX_ADDRESSES_LINE = 4000  # beyond this the body records a digest of the set instead
+
+
+def _safe(address: str) -> str:
+    return address.replace("--", "-").replace(",", "_").replace(">", "_")
+
+
+def _addresses_value(addresses: frozenset[str]) -> str:
+    """The drifted addresses as recorded in the body: listed, or a digest when too many."""
+    listed = ",".join(sorted(_safe(a) for a in addresses))
+    if len(listed) <= MAX_ADDRESSES_LINE:
+        return listed
+    return "sha256:" + hashlib.sha256(listed.encode()).hexdigest()
+
+
 def _addresses_line(addresses: frozenset[str]) -> str:
-    return "<!-- impops:addresses:" + ",".join(sorted(addresses)).replace("--", "-") + " -->"
+    return f"<!-- impops:addresses:{_addresses_value(addresses)} -->"
 
 
-def _previous_addresses(body: str) -> frozenset[str] | None:
+def _previous_addresses(body: str) -> str | None:
     match = re.search(r"<!-- impops:addresses:(.*?) -->", body or "")
-    if match is None:
-        return None
-    return frozenset(a for a in match.group(1).split(",") if a)
+    return None if match is None else match.group(1)
+
+
+def _change_note(previous: str, addresses: frozenset[str]) -> str:
+    if previous.startswith("sha256:"):
+        return f"impops: drift changed; now {len(addresses)} objects (see the report above)"
+    before = frozenset(a for a in previous.split(",") if a)
+    now = frozenset(_safe(a) for a in addresses)
+    added, gone = sorted(now - before), sorted(before - now)
+    parts = [f"new: {', '.join(f'`{a}`' for a in added)}"] if added else []
+    parts += [f"gone: {', '.join(f'`{a}`' for a in gone)}"] if gone else []
+    return "impops: drift changed; " + "; ".join(parts)
 
 
 def upsert_drift_issue(
@@ -162,9 +187,6 @@ def upsert_drift_issue(
             return Outcome("closed", issue.get("html_url"), num)
         if previous:
             client.post(f"{path}/comments", {"body": note + " Close this issue once checked."})
-    elif previous is not None and previous != post.addresses:
-        added, gone = sorted(post.addresses - previous), sorted(previous - post.addresses)
-        parts = [f"new: {', '.join(f'`{a}`' for a in added)}"] if added else []
-        parts += [f"gone: {', '.join(f'`{a}`' for a in gone)}"] if gone else []
-        client.post(f"{path}/comments", {"body": "impops: drift changed; " + "; ".join(parts)})
+    elif previous is not None and previous != _addresses_value(post.addresses):
+        client.post(f"{path}/comments", {"body": _change_note(previous, post.addresses)})
     return Outcome("updated", issue.get("html_url"), num)

@@ -349,6 +349,32 @@ def test_drift_issue_pinned_by_number(
     assert len(drift_issues(gh)) == 1
 
 
+def test_large_drift_stays_under_the_limit_and_notes_changes(
+    gh: FakeGitHub, run: Run, write_drift: Callable[[list[str]], Path]
+) -> None:
+    many = [f"devicegroup/acme/group--{i:04}" for i in range(600)]
+    run("--drift", str(write_drift(many)))
+    [issue] = drift_issues(gh)
+    number = int(str(issue["number"]))
+    assert len(str(issue["body"])) <= 65_536
+    assert "<!-- impops:addresses:sha256:" in str(issue["body"])
+    run("--drift", str(write_drift(many)))
+    assert gh.comments_on(number) == []
+    run("--drift", str(write_drift(many[:-1])))
+    [note] = gh.comments_on(number)
+    assert "now 599 objects" in note["body"]
+
+
+def test_addresses_with_double_dashes_compare_stably(
+    gh: FakeGitHub, run: Run, write_drift: Callable[[list[str]], Path]
+) -> None:
+    run("--drift", str(write_drift(["webhook/acme/g/x--y"])))
+    run("--drift", str(write_drift(["webhook/acme/g/x--y"])))
+    [issue] = drift_issues(gh)
+    assert gh.comments_on(int(str(issue["number"]))) == []
+    assert "-->" not in str(issue["body"]).split("<!-- impops:addresses:")[1][:-5]
+
+
 def test_not_a_drift_report(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text("{}")
