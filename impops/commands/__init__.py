@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from impops.commands import apply, demo, drift, emulator, plan, schema, unlock, validate
+from impops.commands import (
+    apply,
+    comment,
+    demo,
+    drift,
+    emulator,
+    plan,
+    schema,
+    unlock,
+    validate,
+)
 
 # Order here is the order in `impops --help`. Each module exposes register(subparsers).
 COMMAND_MODULES: list[ModuleType] = [
@@ -13,6 +23,7 @@ COMMAND_MODULES: list[ModuleType] = [
     apply,
     drift,
     unlock,
+    comment,
     demo,
     emulator,
     schema,

@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     common.add_plan_flags(parser)
     parser.add_argument(
+        "--checksum",
+        metavar="SHA256",
+        help="apply only if the plan recomputed now has this checksum (the one a reviewer "
+        "approved, e.g. printed by `impops plan` or in the plan file); exit 4 otherwise",
+    )
+    parser.add_argument(
         "--lock-timeout",
         type=_seconds,
         default=0.0,
@@ -192,6 +198,12 @@ def run_apply(args: argparse.Namespace) -> int:
         plan = common.make_plan(run, live, args)
         if saved is not None:
             check_saved_plan(Path(args.plan), saved, plan)
+        if args.checksum and args.checksum != plan.checksum:
+            raise StalePlanError(
+                f"the plan recomputed now has checksum {plan.checksum}, not the approved "
+                f"{args.checksum} (the manifests, live impCentral or the flags changed); "
+                "nothing was written. Review the new plan."
+            )
         color = common.use_color(args, sys.stdout)
         common.out(common.render_plan(plan, "text", color=color))
         if common.is_blocked(plan):

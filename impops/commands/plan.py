@@ -7,12 +7,14 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from impops import redact
 from impops.commands import common
 from impops.errors import ConfigError, ExitCode
+from impops.github import append_step_summary
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,7 +48,10 @@ def run_plan(args: argparse.Namespace) -> int:
         live = run.read_live()
         plan = common.make_plan(run, live, args)
     color = args.format == "text" and common.use_color(args, sys.stdout)
-    common.out(common.render_plan(plan, args.format, color=color))
+    text = common.render_plan(plan, args.format, color=color)
+    common.out(text)
+    if args.format == "markdown":
+        append_step_summary(text, os.environ)  # a no-op unless GITHUB_STEP_SUMMARY is set
     if args.out:
         path = Path(args.out)
         try:

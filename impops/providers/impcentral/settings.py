@@ -20,7 +20,6 @@ Plain `http://` is refused unless the host is loopback (127.0.0.0/8, ::1, `local
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,9 @@ from urllib.parse import urlsplit
 
 from impops import redact
 from impops.errors import ConfigError
+from impops.http.policy import is_loopback_host
+
+__all__ = ["DEFAULT_ENDPOINT", "Settings", "check_endpoint", "is_loopback_host"]
 
 DEFAULT_ENDPOINT = "https://api.electricimp.com/v5"
 DEFAULT_TIMEOUT = 30.0
@@ -39,17 +41,6 @@ DEFAULT_RATE_LIMIT = 20.0
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for `localhost`, 127.0.0.0/8 and ::1 (brackets around IPv6 are tolerated)."""
-    host = host.strip().strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_endpoint(endpoint: str, allow_http: bool = False) -> str:
