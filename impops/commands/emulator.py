@@ -14,7 +14,7 @@ import threading
 from types import FrameType
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import SeedError
+from impops.emulator.impcentral.seed import SeedError
 from impops.emulator.server import GROUP_DELETE_MODES
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from impops.api import AuthenticationError
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import load_seed
-from impops.emulator.totp import totp
+from impops.emulator.impcentral.seed import load_seed
+from impops.emulator.impcentral.totp import totp
 
 from .helpers import PASSWORD, USERNAME, MakeClient, calls, log_since, request_log
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import load_seed
+from impops.emulator.impcentral.seed import load_seed
 
 TYPES = (
     "development",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from impops.emulator.core import (
+from impops.emulator.impcentral.core import (
     GROUP_TYPES,
     PRODUCTION_LIKE,
     App,
@@ -20,7 +20,7 @@ from impops.emulator.core import (
     reject_unknown,
     rel_id,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     Rec,
     attributes_of,
@@ -36,7 +36,11 @@ from impops.emulator.jsonapi import (
     relationships_of,
     request_data,
 )
-from impops.emulator.resources_devices import assign_device, restart_device, unassign_device
+from impops.emulator.impcentral.resources_devices import (
+    assign_device,
+    restart_device,
+    unassign_device,
+)
 
 FIXTURE_TARGETS = {
     "pre_factoryfixture_devicegroup": ("pre_production_devicegroup", "pre_dut_devicegroup"),
