@@ -33,7 +33,7 @@ class Runtime:
         latency_ms: int,
         rate_limit: int | None,
         token_lifetime: int,
-        group_delete: str = "keep",
+        group_delete: str = "cascade",
     ) -> None:
         self.seed = load_seed(seed)
         self.controls = Controls(latency_ms, rate_limit)

@@ -36,7 +36,7 @@ class EmulatorServer:
         latency_ms: int = 0,
         rate_limit: int | None = None,
         token_lifetime: int = 3600,
-        group_delete: str = "keep",
+        group_delete: str = "cascade",
     ) -> None:
         self.host = host
         self.port = port

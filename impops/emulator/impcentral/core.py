@@ -74,13 +74,13 @@ class App:
         hub: LogStreamHub,
         token_lifetime: int,
         on_change: Callable[[], None],
-        group_delete: str = "keep",
+        group_delete: str = "cascade",
     ) -> None:
         self.store = store
         self.hub = hub
         self.token_lifetime = token_lifetime
-        # "keep": a deleted group's deployments outlive it (impt's zombie builds);
-        # "cascade": they go with it (impCentral since 2024). See docs/emulator.md.
+        # "cascade" (default): a deleted group's deployments go with it (impCentral since
+        # 2024); "keep": they outlive it (impt's zombie builds). See docs/emulator.md.
         self.group_delete = group_delete
         self.on_change = on_change
 

@@ -251,10 +251,10 @@ def delete_group(app: App, req: Request, params: dict[str, str]) -> Response:
             "attribute to false and try again.",
             "CX006",
         )
-    # Decision: by default a group's deployments outlive it as "zombie" builds with no
-    # devicegroup relationship (issue 2; impt's `build cleanup --zombie`); with
-    # --group-delete cascade they go with it, as impCentral does since 2024. Webhooks belong
-    # to the group and always go.
+    # Decision: by default (--group-delete cascade) a group's deployments go with it, as
+    # impCentral does since 2024 (issue 9); with --group-delete keep they outlive it as
+    # "zombie" builds with no devicegroup relationship (issue 2; impt's `build cleanup
+    # --zombie`). Webhooks belong to the group and always go.
     for dep in deployments:
         if app.group_delete == "cascade":
             store.remove("deployments", dep)
