@@ -1,7 +1,8 @@
 """`EmulatorServer`: the Python API tests, the demo and the CLI use to run the emulator.
 
 It binds the shared HTTP core (`impops.emulator.http`) to a `Runtime` that mounts every
-emulated API: impCentral under `/v5`, the admin API under `/_emulator/`.
+emulated API: impCentral under `/v5`, Mnubo under `/mnubo/sandbox` and `/mnubo/production`,
+the admin API under `/_emulator/`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ __all__ = ["GROUP_DELETE_MODES", "EmulatorServer"]
 
 
 class EmulatorServer:
-    """A running impCentral v5 emulator on `host:port` (port 0: any free port).
+    """A running emulator on `host:port` (port 0: any free port): impCentral v5 at `v5_url`,
+    Mnubo v3 at `mnubo_url("sandbox")` and `mnubo_url("production")`.
 
     Usage: `with EmulatorServer() as emu: requests.post(emu.v5_url + "/auth", ...)`.
+    `mnubo` is the Mnubo seed section (clients per zone, App Tokens, initial models; see
+    docs/emulator.md); when given it replaces the seed file's `mnubo:` section.
     """
 
     def __init__(
@@ -37,16 +41,23 @@ class EmulatorServer:
         rate_limit: int | None = None,
         token_lifetime: int = 3600,
         group_delete: str = "cascade",
+        mnubo: dict[str, Any] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.runtime = Runtime(
-            seed, state_file, latency_ms, rate_limit, token_lifetime, group_delete
+            seed, state_file, latency_ms, rate_limit, token_lifetime, group_delete, mnubo
         )
         self._httpd: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url = f"http://{host}:{port}"
         self.v5_url = self.base_url + "/v5"
+
+    def mnubo_url(self, zone: str = "sandbox") -> str:
+        """A Mnubo client's base URL for `zone` ("sandbox" or "production")."""
+        if zone not in ("sandbox", "production"):
+            raise ValueError("zone must be 'sandbox' or 'production'")
+        return f"{self.base_url}/mnubo/{zone}"
 
     def start(self) -> EmulatorServer:
         """Bind and serve in a background thread; returns self once it accepts requests."""
