@@ -336,3 +336,19 @@ def test_duplicate_anchor_names_are_valid_and_silent(
     root = product(tmp_path, "product: x\na: &v 1\nb: &v 2\ndescription: *v\n")
     _, problems = validate(root, capsys)
     assert {str(p["key"]) for p in problems} == {"a", "b", "description"}
+
+
+@pytest.mark.parametrize(
+    ("field", "typo", "hint"),
+    [
+        ("type", "developmnt", "development"),
+        ("deployment: {restart: conditonal}", None, "conditional"),
+        ("webhooks: [{event: blinup, url: 'https://h.example.com'}]", None, "blinkup"),
+    ],
+)
+def test_manifest_enums_get_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, typo: str | None, hint: str
+) -> None:
+    group = f"    type: {typo}\n" if typo else f"    type: production\n    {field}\n"
+    root = product(tmp_path, f"product: x\ndevice_groups:\n  d:\n{group}")
+    assert f"(did you mean `{hint}`?)" in only_problem(root, capsys)[4]
