@@ -37,7 +37,7 @@ def _problem_dict(problem: ManifestProblem) -> dict[str, Any]:
         "file": problem.position.file,
         "line": problem.position.line,
         "column": problem.position.column,
-        "key": problem.key,
+        "key": redact.scrub(problem.key),
         "message": redact.scrub(problem.message),
     }
 

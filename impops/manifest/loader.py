@@ -9,7 +9,7 @@ returned only when there are none.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
+from impops.manifest.limits import path_text_problem
 from impops.manifest.models import (
     MAX_TAGS_TOTAL,
     DeploymentSettings,
@@ -93,12 +94,15 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
     if not project_path.is_file():
         message = f"no {PROJECT_FILE} in {run.root} (the project file; see docs/manifests.md)"
         raise ManifestError([ManifestProblem(start, "", message)])
+    if not project_path.resolve().is_relative_to(run.root):
+        message = f"{PROJECT_FILE} is a symlink to outside the manifest directory"
+        raise ManifestError([ManifestProblem(start, "", message)])
     run.files.append(project_path)
     loaded, problems = read_yaml(project_path, PROJECT_FILE)
     run.problems.extend(problems)
     if loaded is None:
         raise ManifestError(run.problems)
-    project = _validate_project(run, loaded.data, loaded.positions)
+    project = _validate_project(run, loaded.data, loaded.positions, loaded.broken)
     raw = loaded.data
     entries = _str_list(project.products if project else raw.get("products"))
     raw_vars = raw.get("vars")
@@ -156,21 +160,24 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
     )
 
 
-def _validate_project(run: _Run, data: Any, positions: PositionMap) -> ProjectManifest | None:
+def _validate_project(
+    run: _Run, data: Any, positions: PositionMap, broken: set[PathKey]
+) -> ProjectManifest | None:
     project: ProjectManifest | None = None
     try:
         project = ProjectManifest.model_validate(data)
     except ValidationError as exc:
-        run.problems.extend(problems_from(exc, ProjectManifest, data, positions))
+        # A value already reported as unreadable (a misfit tag) is not reported twice.
+        skip = {dotted(path) for path in broken}
+        found = problems_from(exc, ProjectManifest, data, positions)
+        run.problems.extend(p for p in found if p.key not in skip)
     endpoint = data.get("endpoint")
-    if isinstance(endpoint, str):
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            run.problems.append(
-                ManifestProblem(
-                    positions.value(("endpoint",)), "endpoint", "must be an http(s) URL with a host"
-                )
+    if isinstance(endpoint, str) and not _is_http_url(endpoint):
+        run.problems.append(
+            ManifestProblem(
+                positions.value(("endpoint",)), "endpoint", "must be an http(s) URL with a host"
             )
+        )
     tags = project.defaults.deployment.tags if project else None
     if tags is not None and tags_total(tags) > MAX_TAGS_TOTAL:
         path = ("defaults", "deployment", "tags")
@@ -180,6 +187,14 @@ def _validate_project(run: _Run, data: Any, positions: PositionMap) -> ProjectMa
             )
         )
     return project
+
+
+def _is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. `http://[x`: an unclosed IPv6 bracket
+        return False
 
 
 def _str_list(value: Any) -> list[str | None]:
@@ -199,27 +214,52 @@ def _expand(run: _Run, entries: list[str | None], positions: PositionMap) -> lis
         def problem(message: str, path: PathKey = path) -> None:
             run.problems.append(ManifestProblem(positions.value(path), dotted(path), message))
 
+        unfit = path_text_problem(entry)
+        if unfit is not None:
+            problem(unfit)
+            continue
         if Path(entry).is_absolute() or ".." in Path(entry).parts:
             problem("product files are given relative to impops.yaml, inside its directory")
             continue
         if _GLOB_CHARS & set(entry):
-            matches = sorted(
-                p for p in run.root.glob(entry) if p.is_file() and p.name != PROJECT_FILE
-            )
-            if not matches:
-                problem(f"no file matches `{entry}`")
-            for match in matches:
-                if match.resolve().is_relative_to(run.root):
-                    found[match.resolve()] = None
+            _expand_glob(run, entry, found, problem)
             continue
-        candidate = (run.root / entry).resolve()
+        try:
+            candidate = (run.root / entry).resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop, a name the OS refuses
+            problem(f"cannot resolve the path: {getattr(exc, 'strerror', None) or exc}")
+            continue
         if not candidate.is_relative_to(run.root):
-            problem("product files must be inside the manifest directory")
+            problem(f"`{entry}` is a symlink to outside the manifest directory")
         elif not candidate.is_file():
             problem(f"product file not found: {entry}")
         else:
             found[candidate] = None
     return list(found)
+
+
+def _expand_glob(
+    run: _Run, entry: str, found: dict[Path, None], problem: Callable[[str], None]
+) -> None:
+    """Add the files `entry` matches. A match that resolves outside the root (a symlink) is a
+    problem: silently skipping it would drop a product out of management."""
+    try:
+        matches = sorted(p for p in run.root.glob(entry) if p.is_file() and p.name != PROJECT_FILE)
+        resolved = [(match, match.resolve()) for match in matches]
+    except (OSError, RuntimeError, ValueError) as exc:
+        problem(f"cannot expand `{entry}`: {getattr(exc, 'strerror', None) or exc}")
+        return
+    if not matches:
+        problem(f"no file matches `{entry}`")
+    for match, target in resolved:
+        if target.is_relative_to(run.root):
+            found[target] = None
+        else:
+            shown = match.relative_to(run.root).as_posix()
+            problem(
+                f"`{shown}` (matched by `{entry}`) is a symlink to outside the manifest "
+                "directory: it would drop out of management"
+            )
 
 
 def _load_product(
@@ -252,7 +292,7 @@ def _load_product(
     check_product(check)
     later.extend(check.problems)
     # A value with an unresolved ${VAR} was reported once; do not also report what it breaks.
-    unresolved = {dotted(p) for p in resolved.unresolved}
+    unresolved = {dotted(p) for p in resolved.unresolved | loaded.broken}
     run.problems.extend(p for p in later if p.key not in unresolved)
     device_refs.extend(check.devices)
     for code_path, text in check.code.items():

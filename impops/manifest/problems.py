@@ -10,6 +10,7 @@ they may be secrets.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -21,6 +22,7 @@ from impops.errors import ManifestProblem
 from impops.manifest.models import PATTERN_MESSAGES
 from impops.manifest.yaml import PathKey, PositionMap, dotted
 
+_QUOTED = re.compile(r"'([^']*)'")
 _TYPE_MESSAGES = {
     "string_type": "expected a string",
     "int_type": "expected an integer",
@@ -124,7 +126,12 @@ def _message(error: ErrorDetails, model: type[BaseModel], path: PathKey, data: A
         return str(PATTERN_MESSAGES.get(str(ctx.get("pattern")), error["msg"]))
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
-        return f"must be one of {expected}" if " or " in expected else f"must be {expected}"
+        given = error.get("input")
+        # The hint names a choice, never the value given (it might be a secret).
+        hint = did_you_mean(given, _QUOTED.findall(expected)) if isinstance(given, str) else ""
+        if " or " in expected:
+            return f"must be one of {expected}{hint}"
+        return f"must be {expected}{hint}"
     if kind == "string_too_long":
         return f"too long: at most {ctx.get('max_length')} characters"
     if kind == "string_too_short":

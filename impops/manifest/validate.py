@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from impops.errors import ManifestProblem
+from impops.manifest.limits import MAX_CODE_BYTES, path_text_problem
 from impops.manifest.models import MAX_TAGS_TOTAL, DeviceGroupManifest
 from impops.manifest.yaml import PathKey, PositionMap, dotted
 from impops.providers.impcentral.model import IMPOPS_TAG, GroupType
@@ -130,8 +131,7 @@ def _check_webhooks(
                 (*path, "event"),
                 f"{hook.event} webhooks exist only on pre_production and production groups",
             )
-        parts = urlsplit(hook.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not _is_http_url(hook.url):
             # Never echo the URL: it may hold a token.
             check.at_value((*path, "url"), "must be an http:// or https:// URL with a host")
         identity = (hook.event, hook.url)
@@ -141,6 +141,14 @@ def _check_webhooks(
             )
         else:
             seen[identity] = index
+
+
+def _is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. `]` in the host: an unclosed IPv6 bracket
+        return False
 
 
 def _check_devices(
@@ -165,6 +173,10 @@ def _check_code_file(check: ProductCheck, path: PathKey, rel: str) -> None:
     if not rel.strip():
         check.at_value(path, "empty file name")
         return
+    unfit = path_text_problem(rel)
+    if unfit is not None:
+        check.at_value(path, unfit)
+        return
     candidate = Path(rel)
     if candidate.is_absolute():
         check.at_value(path, "code paths are relative to the product file")
@@ -172,24 +184,31 @@ def _check_code_file(check: ProductCheck, path: PathKey, rel: str) -> None:
     full = check.product_file.parent / candidate
     try:
         resolved = full.resolve()
-    except (OSError, RuntimeError):
-        check.at_value(path, "cannot resolve the path")
+        inside = resolved.is_relative_to(check.root)
+        exists, regular = (resolved.exists(), resolved.is_file()) if inside else (False, False)
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a path the OS refuses
+        check.at_value(path, f"cannot resolve the path: {getattr(exc, 'strerror', None) or exc}")
         return
-    if not resolved.is_relative_to(check.root):
+    if not inside:
         check.at_value(path, "code files must be inside the manifest directory")
         return
-    if not resolved.exists():
+    if not exists:
         check.at_value(path, f"code file not found: {_shown(resolved, check.root)}")
         return
-    if not resolved.is_file():
+    if not regular:
         check.at_value(path, f"not a regular file: {_shown(resolved, check.root)}")
         return
     if resolved in check.code:
         return
     try:
-        raw = resolved.read_bytes()
+        with resolved.open("rb") as handle:
+            raw = handle.read(MAX_CODE_BYTES + 1)
     except OSError as exc:
         check.at_value(path, f"cannot read {_shown(resolved, check.root)}: {exc.strerror}")
+        return
+    if len(raw) > MAX_CODE_BYTES:
+        limit = MAX_CODE_BYTES // (1024 * 1024)
+        check.at_value(path, f"{_shown(resolved, check.root)} is larger than {limit} MiB")
         return
     try:
         text = raw.decode("utf-8")

@@ -152,12 +152,26 @@ def substitute(
                 "`!secret` is not allowed here (only descriptions, env_vars "
                 "values, region, deployment tags, webhook URLs and devices)",
             )
+            # Blank the value: later checks quote names, types and targets in their messages
+            # (and a value shorter than redact's minimum would not be scrubbed).
+            _blank(resolver.result.data, path)
+            resolver.result.unresolved.add(path)
             continue
         resolver.result.sensitive.add(path)
         value = _get(resolver.result.data, path)
         if value is not None:
             redact.register(value)
     return resolver.result
+
+
+def _blank(data: Any, path: PathKey) -> None:
+    """Set the value at `path` to None (the path exists: the builder recorded it)."""
+    parent = _get(data, path[:-1])
+    if isinstance(parent, dict | list):
+        try:
+            parent[path[-1]] = None  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return
 
 
 def _get(data: Any, path: PathKey) -> Any:

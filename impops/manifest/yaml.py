@@ -10,6 +10,7 @@ recognise the `!secret` tag, and never surface a YAML traceback.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,22 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from impops import redact
 from impops.errors import ManifestProblem, SourcePosition
+from impops.manifest import limits
+from impops.manifest.composer import LimitedComposer, LimitError
+from impops.manifest.syntax import explain
 
 PathKey = tuple[str | int, ...]
 SECRET_TAG = "!secret"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_STR_TAG = "tag:yaml.org,2002:str"
+_CORE = "tag:yaml.org,2002:"
+# Explicit tags that fit each node kind; anything else (`!!binary`, `!!set`, ...) is refused.
+_SCALAR_TAGS = frozenset(
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "timestamp", "merge")
+)
+_MAP_TAG = _CORE + "map"
+_SEQ_TAG = _CORE + "seq"
 
 
 def dotted(path: PathKey) -> str:
@@ -53,6 +64,19 @@ class PositionMap:
                 return self.values[prefix]
         return SourcePosition(self.file, 1, 1)
 
+    def path_at(self, position: SourcePosition) -> PathKey:
+        """The innermost key or value starting at or before `position` (for problems found
+        in the raw text, such as a forbidden character)."""
+        target = (position.line, position.column)
+        best: PathKey = ()
+        best_at = (0, 0)
+        for table in (self.values, self.keys):
+            for path, where in table.items():
+                at = (where.line, where.column)
+                if best_at <= at <= target:
+                    best, best_at = path, at
+        return best
+
     def key(self, path: PathKey) -> SourcePosition:
         """Where the key of `path` sits (list items: the item; else falls back to the value)."""
         if path in self.keys:
@@ -72,10 +96,15 @@ class LoadedYaml:
     data: Any
     positions: PositionMap
     secret_paths: set[PathKey] = field(default_factory=set)
+    broken: set[PathKey] = field(default_factory=set)  # values already reported unreadable
 
 
 def _pos(file: str, node: Node) -> SourcePosition:
     return SourcePosition(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
 
 
 class _Builder:
@@ -86,6 +115,7 @@ class _Builder:
         self.yaml = yaml
         self.positions = PositionMap(file)
         self.secrets: set[PathKey] = set()
+        self.broken: set[PathKey] = set()
         self.problems: list[ManifestProblem] = []
         self._active: set[int] = set()
 
@@ -97,37 +127,55 @@ class _Builder:
         if id(node) in self._active:  # a recursive alias: `a: &x [*x]`
             self.problem(node, path, "recursive alias")
             return None
-        if not isinstance(node, ScalarNode) and node.tag and node.tag.startswith("!"):
-            if node.tag == SECRET_TAG:
-                self.problem(node, path, "`!secret` applies to a single value, not a list or map")
-            else:
-                self.problem(node, path, f"unknown tag `{node.tag}` (only `!secret` is supported)")
-        if isinstance(node, MappingNode):
-            self._active.add(id(node))
-            try:
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        self._collection_tag(node, path)
+        self._active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
                 return self._mapping(node, path)
-            finally:
-                self._active.discard(id(node))
-        if isinstance(node, SequenceNode):
-            self._active.add(id(node))
-            try:
-                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            finally:
-                self._active.discard(id(node))
-        return self._scalar(node, path)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        finally:
+            self._active.discard(id(node))
 
-    def _scalar(self, node: Node, path: PathKey) -> Any:
-        if node.tag == SECRET_TAG:
+    def _collection_tag(self, node: Node, path: PathKey) -> None:
+        tag = str(node.tag or "")
+        if tag in (_MAP_TAG, _SEQ_TAG) and (tag == _MAP_TAG) == isinstance(node, MappingNode):
+            return
+        if tag == SECRET_TAG:
+            self.problem(node, path, "`!secret` applies to a single value, not a list or map")
+        elif tag.startswith("!"):
+            self.problem(node, path, f"unknown tag `{tag}` (only `!secret` is supported)")
+        else:
+            kind = "map" if isinstance(node, MappingNode) else "list"
+            self.problem(node, path, f"the tag `{_shown_tag(tag)}` does not fit a {kind}")
+
+    def _scalar(self, node: ScalarNode, path: PathKey) -> Any:
+        tag = str(node.tag or "")
+        if tag == SECRET_TAG:
             self.secrets.add(path)
+            redact.register(node.value)
             return str(node.value)
-        if node.tag and node.tag.startswith("!"):
-            self.problem(node, path, f"unknown tag `{node.tag}` (only `!secret` is supported)")
+        if tag.startswith("!"):
+            self.problem(node, path, f"unknown tag `{tag}` (only `!secret` is supported)")
             return str(node.value)
+        if tag not in _SCALAR_TAGS:
+            self.broken.add(path)
+            self.problem(node, path, f"unsupported tag `{_shown_tag(tag)}`")
+            return None
+        if node.style == '"' and _has_surrogate(node.value):
+            self.broken.add(path)
+            self.problem(node, path, "a `\\u` escape makes an unpaired surrogate (not text)")
+            return None
         try:
             return self.yaml.constructor.construct_object(node, deep=True)
-        except YAMLError as exc:
-            self.problem(node, path, f"cannot read value: {getattr(exc, 'problem', exc)}")
-            return None
+        except Exception:  # noqa: BLE001 - ruamel's constructors raise ValueError, KeyError...
+            # e.g. `prune: !!int false` or `!!bool 3`: the tag names a type the text is not.
+            return self._misfit(node, path, tag)
+
+    def _misfit(self, node: ScalarNode, path: PathKey, tag: str) -> None:
+        self.broken.add(path)
+        self.problem(node, path, f"the tag `{_shown_tag(tag)}` does not fit this value")
 
     def _mapping(self, node: MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -137,7 +185,7 @@ class _Builder:
                 continue
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
             for source in sources:
-                if not isinstance(source, MappingNode):
+                if not isinstance(source, MappingNode) or id(source) in self._active:
                     self.problem(source, path, "`<<` merges need a map (or a list of maps)")
                     continue
                 own = self.positions.values[path]
@@ -152,6 +200,13 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_node, path, "keys must be plain strings, not lists or maps")
                 continue
+            if key_node.tag == SECRET_TAG:
+                redact.register(key_node.value)  # never shown: the key is left out
+                self.problem(key_node, path, "`!secret` cannot mark a key, only a value")
+                continue
+            if key_node.style == '"' and _has_surrogate(key_node.value):
+                self.problem(key_node, path, "a `\\u` escape makes an unpaired surrogate")
+                continue
             key = str(key_node.value)
             child = (*path, key)
             if key in explicit:
@@ -164,20 +219,40 @@ class _Builder:
         return result
 
 
+def _short(path: PathKey, keep: int = 6) -> str:
+    """A dotted path cut to its first `keep` parts (a 64-level path helps nobody)."""
+    return dotted(path) if len(path) <= keep else f"{dotted(path[:keep])}..."
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _new_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = LimitedComposer
+    return yaml
+
+
 def parse_yaml(text: str, file: str) -> tuple[LoadedYaml | None, list[ManifestProblem]]:
     """Parse one YAML document. Returns the data (None when unreadable) and every problem."""
-    yaml = YAML(typ="safe", pure=True)
+    if limits.NON_PRINTABLE.search(text):
+        return None, _control_characters(text, file)
+    yaml = _new_yaml()
     try:
         node = yaml.compose(io.StringIO(text))
+    except LimitError as exc:
+        position = SourcePosition(file, exc.mark.line + 1, exc.mark.column + 1)
+        return None, [ManifestProblem(position, _short(exc.path), exc.message)]
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, message = explain(exc)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         position = SourcePosition(file, line, column)
         return None, [ManifestProblem(position, "", f"YAML syntax error: {message}")]
     except YAMLError as exc:
         position = SourcePosition(file, 1, 1)
-        return None, [ManifestProblem(position, "", f"YAML syntax error: {exc}")]
+        message = " ".join(str(exc).split())
+        return None, [ManifestProblem(position, "", f"YAML syntax error: {message}")]
     if node is None:
         return None, [ManifestProblem(SourcePosition(file, 1, 1), "", "file is empty")]
     builder = _Builder(file, yaml)
@@ -185,26 +260,75 @@ def parse_yaml(text: str, file: str) -> tuple[LoadedYaml | None, list[ManifestPr
     if not isinstance(data, dict):
         builder.problem(node, (), "the file must contain a map of keys (e.g. `product: name`)")
         return None, builder.problems
-    return LoadedYaml(data, builder.positions, builder.secrets), builder.problems
+    loaded = LoadedYaml(data, builder.positions, builder.secrets, builder.broken)
+    return loaded, builder.problems
+
+
+def _control_characters(text: str, file: str) -> list[ManifestProblem]:
+    """One problem per character YAML forbids, at its real line and column, naming the key it
+    sits in (found by parsing a copy with those characters blanked out)."""
+    found = list(limits.NON_PRINTABLE.finditer(text))
+    blanked = limits.NON_PRINTABLE.sub(" ", text)
+    positions: PositionMap | None = None
+    try:
+        node = _new_yaml().compose(io.StringIO(blanked))
+        if node is not None:
+            builder = _Builder(file, _new_yaml())
+            builder.build(node, ())
+            positions = builder.positions
+    except (YAMLError, LimitError):
+        positions = None
+    problems: list[ManifestProblem] = []
+    for match in found[: limits.MAX_CONTROL_REPORTS]:
+        position = _offset_position(text, match.start(), file)
+        key = dotted(positions.path_at(position)) if positions is not None else ""
+        message = (
+            f"{limits.describe_char(match.group())} is not allowed in YAML (remove it, or "
+            "write it as an escape such as `\\x01` inside double quotes)"
+        )
+        problems.append(ManifestProblem(position, key, message))
+    if len(found) > limits.MAX_CONTROL_REPORTS:
+        more = len(found) - limits.MAX_CONTROL_REPORTS
+        problems[-1] = ManifestProblem(
+            problems[-1].position,
+            problems[-1].key,
+            f"{problems[-1].message}; and {more} more such characters",
+        )
+    return problems
 
 
 def read_yaml(path: Path, file: str) -> tuple[LoadedYaml | None, list[ManifestProblem]]:
-    """Read and parse `path` (shown as `file` in problems); unreadable files are problems."""
+    """Read and parse `path` (shown as `file` in problems); unreadable files are problems.
+
+    The size limit is checked on the open file before its content is read, and at most one
+    byte past the limit is ever read (a file can grow between stat and read)."""
     start = SourcePosition(file, 1, 1)
+    too_big = f"file is larger than {limits.MAX_FILE_BYTES // (1024 * 1024)} MiB"
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > limits.MAX_FILE_BYTES:
+                return None, [ManifestProblem(start, "", too_big)]
+            raw = handle.read(limits.MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return None, [ManifestProblem(start, "", "file not found")]
     except OSError as exc:
         return None, [ManifestProblem(start, "", f"cannot read file: {exc.strerror}")]
+    if len(raw) > limits.MAX_FILE_BYTES:
+        return None, [ManifestProblem(start, "", too_big)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [ManifestProblem(_offset_position(raw, exc.start, file), "", "not UTF-8")]
+        return None, [ManifestProblem(_byte_position(raw, exc.start, file), "", "not UTF-8")]
     return parse_yaml(text.removeprefix("\ufeff"), file)
 
 
-def _offset_position(raw: bytes, offset: int, file: str) -> SourcePosition:
+def _offset_position(text: str, offset: int, file: str) -> SourcePosition:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return SourcePosition(file, line, column)
+
+
+def _byte_position(raw: bytes, offset: int, file: str) -> SourcePosition:
     before = raw[:offset]
     line = before.count(b"\n") + 1
     column = offset - (before.rfind(b"\n") + 1) + 1

@@ -1,0 +1,99 @@
+"""A ruamel.yaml composer that enforces the nesting, scalar and alias limits while composing.
+
+Composing is where a hostile file is still cheap: an alias is one reference to an already
+composed node, so a 300-byte "billion laughs" document composes instantly and only explodes
+when the tree is walked. This composer keeps a running count of what the walk *will* visit
+(each alias adds the expanded size of its anchor, measured once when the anchor was composed)
+and stops at the first limit, raising `LimitError` with the position and data path of the
+offending node. The count is O(1) per event, so normal files load at the same speed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.events import AliasEvent, ScalarEvent
+from ruamel.yaml.nodes import ScalarNode
+
+from impops.manifest import limits
+
+
+class LimitError(Exception):
+    """A limit was exceeded at `mark` (a ruamel mark), inside the data at `path`."""
+
+    def __init__(self, mark: Any, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.path = path
+        self.message = message
+
+
+class LimitedComposer(Composer):
+    """`Composer` plus the depth, scalar-size and alias-expansion limits of `limits`."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # re-using an anchor name is valid YAML; no warning
+        self.depth = 0
+        self.nodes = 0  # nodes the builder will visit, aliases expanded
+        self.chars = 0  # scalar characters the builder will visit, aliases expanded
+        self.aliases = 0
+        self.path: list[str | int] = []
+        self._sizes: dict[int, tuple[int, int]] = {}  # anchored node id -> (nodes, chars)
+
+    def _fail(self, event: Any, message: str) -> None:
+        raise LimitError(event.start_mark, tuple(self.path), message)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if isinstance(index, int):
+            self.path.append(index)
+        elif isinstance(index, ScalarNode):
+            self.path.append(str(index.value))
+        else:
+            return self._compose(parent, index)
+        try:
+            return self._compose(parent, index)
+        finally:
+            self.path.pop()
+
+    def _compose(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            nodes, chars = self._sizes.get(id(node), (1, len(str(node.value))))
+            self.aliases += 1
+            self.nodes += nodes
+            self.chars += chars
+            if self.aliases > limits.MAX_ALIASES:
+                self._fail(event, f"more than {limits.MAX_ALIASES} aliases in one file")
+            if self.nodes > limits.MAX_EXPANDED_NODES:
+                self._fail(
+                    event,
+                    f"aliases expand to more than {limits.MAX_EXPANDED_NODES:,} values "
+                    "(an alias bomb?)",
+                )
+            if self.chars > limits.MAX_EXPANDED_CHARS:
+                self._fail(
+                    event,
+                    f"aliases expand to more than {limits.MAX_EXPANDED_CHARS:,} characters "
+                    "(an alias bomb?)",
+                )
+            return node
+        if isinstance(event, ScalarEvent):
+            size = len(event.value)
+            if size > limits.MAX_SCALAR_CHARS:
+                self._fail(event, f"value longer than {limits.MAX_SCALAR_CHARS:,} characters")
+            self.nodes += 1
+            self.chars += size
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > limits.MAX_DEPTH:
+            self._fail(event, f"nested deeper than {limits.MAX_DEPTH} levels")
+        start = (self.nodes, self.chars)
+        self.nodes += 1
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        if event.anchor is not None:
+            self._sizes[id(node)] = (self.nodes - start[0], self.chars - start[1])
+        return node
