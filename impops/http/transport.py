@@ -305,7 +305,8 @@ def _parse_body(content: bytes, content_type: str) -> tuple[Any, str | None]:
     except RecursionError:  # a hostile or broken server must not crash the parser
         return None, "the JSON body is nested too deeply"
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(exc.doc.rstrip()):
+        # the parser stopped at the very end, or inside a string running to the end
+        if exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string"):
             return None, "the JSON body is cut short"
         return None, _not_json(content_type)
 
