@@ -359,3 +359,23 @@ def test_unexpected_answer_is_a_transport_error_and_pickles(script: Script) -> N
         == ("unexpected answer from impCentral to GET /products: `data` is not a list")
     )
     assert json.dumps(str(err))  # plain text
+
+
+def test_live_read_of_a_misshapen_list_fails_instead_of_planning(script: Script) -> None:
+    """End to end through the live reader: no State (and so no plan) from a misread list."""
+    from impops.providers.impcentral.live import read_live
+
+    product = {"type": "product", "id": "p1", "attributes": {"name": "fleet"}}
+    script.on("GET", PRODUCTS, Answer(200, {"data": [product], "links": {}}))
+    script.on(
+        "GET",
+        "/v5/devicegroups?filter%5Bproduct.id%5D=p1&page%5Bsize%5D=100",
+        Answer(200, {"data": {"id": 5}, "links": {}}),
+    )
+    script.on(
+        "GET",
+        "/v5/devices?filter%5Bproduct.id%5D=p1&page%5Bsize%5D=100",
+        Answer(200, {"data": [], "links": {}}),
+    )
+    with make(script) as client, pytest.raises(UnexpectedAnswerError, match="`data` is not a list"):
+        read_live(client, ["fleet"])
