@@ -1,9 +1,18 @@
-"""HTTP transport: one pooled `requests.Session`, timeouts, rate limiting and retries.
+"""HTTP transport: one pooled `requests.Session`, timeouts, a per-call deadline, rate limiting
+and retries.
 
-The transport knows nothing about impCentral resources or tokens. It sends one logical
-request, retrying what is safe to retry under the given `RetryPolicy`, and returns the final
-`Response` whatever its status; only a request that never got an HTTP answer raises
-(`TransportError`). Mapping statuses to typed errors is the caller's job.
+The transport knows nothing about any service's resources, errors or tokens (it is shared by the
+impCentral and Mnubo clients). It sends one logical request, retrying what is safe to retry
+under the given `RetryPolicy`, and returns the final `Response` whatever its status or body;
+only a request that never got an HTTP answer raises: the `on_failure` hook turns the neutral
+`Failure` into the service's own error (default: `TransportFailure`). A body that is not JSON
+is reported in `Response.body_problem`, for the service layer to word and refuse.
+
+Time limits (`TransportOptions`): `connect_timeout` and `timeout` (read) per attempt, and
+`deadline` for the whole call, retries and their waits included: no attempt starts after it,
+an attempt's timeouts are cut to what is left of it, and a retry whose wait would end past it
+is not made. A server that accepts and never answers therefore fails the call within about
+`deadline` seconds.
 
 Retry rules:
 
@@ -35,12 +44,12 @@ from requests.adapters import HTTPAdapter
 
 from impops import __version__
 from impops.http.ratelimit import RateLimiter, backoff_delay, retry_after_seconds
-from impops.providers.impcentral.api.errors import TransportError
 from impops.redact import scrub
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"impops/{__version__}"
+EMPTY_BODY = "the body is empty"  # `Response.body_problem` of a body-less answer (e.g. 204)
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 
@@ -53,25 +62,65 @@ class RetryPolicy(enum.Enum):
 
 @dataclass(frozen=True)
 class Response:
-    """The final answer to a request: status, headers, parsed JSON body (None when empty)."""
+    """The final answer to a request: status, headers, parsed JSON body.
+
+    `body` is None when the body was empty or not JSON; `body_problem` then says which
+    (`None` for a JSON body, "the body is empty", "the body is not JSON (text/html)").
+    """
 
     status: int
     headers: Mapping[str, str]
     body: Any
     attempts: int = 1
     retry_after: float | None = None
+    body_problem: str | None = None
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A request that got no usable HTTP answer, for `on_failure` to turn into an error."""
+
+    method: str
+    path: str  # display path: no origin, no query
+    reason: str  # e.g. "read timed out", "could not connect"
+    attempts: int
+    elapsed: float  # seconds since the call started
+    deadline_hit: bool  # the per-call deadline ended the retries
+
+
+class TransportFailure(Exception):
+    """The default error for a `Failure` (services install their own through `on_failure`)."""
+
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+        super().__init__(describe_failure(failure))
+
+
+def describe_failure(failure: Failure) -> str:
+    """`read timed out (3 attempts in 45.0 s, the per-call deadline)`: the detail of a failure."""
+    tries = "1 attempt" if failure.attempts == 1 else f"{failure.attempts} attempts"
+    limit = ", the per-call deadline" if failure.deadline_hit else ""
+    return f"{failure.reason} ({tries} in {failure.elapsed:.1f} s{limit})"
+
+
+# Defaults a CI job can live with: a hung server fails the call in about 45 s (two full read
+# timeouts, their backoff and a shortened third attempt), not minutes.
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 20.0
+DEFAULT_DEADLINE = 45.0
+
+
 @dataclass
 class TransportOptions:
-    """Tunables; defaults suit the real impCentral."""
+    """Tunables; defaults suit the real impCentral (see the module docstring for timing)."""
 
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
+    timeout: float = DEFAULT_READ_TIMEOUT  # read timeout of one attempt
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE  # whole call, retries included
     max_retries: int = 5
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
@@ -89,6 +138,9 @@ class Transport:
         endpoint: str,
         limiter: RateLimiter | None = None,
         options: TransportOptions | None = None,
+        *,
+        on_failure: Callable[[Failure], Exception] = TransportFailure,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         parts = urlsplit(self.endpoint)
@@ -96,6 +148,8 @@ class Transport:
         self._base_path = parts.path.rstrip("/")
         self.limiter = limiter or RateLimiter(0)
         self.options = options or TransportOptions()
+        self._on_failure = on_failure
+        self._clock = clock
         self._session = requests.Session()
         adapter = HTTPAdapter(
             pool_connections=4, pool_maxsize=self.options.pool_size, max_retries=0
@@ -126,6 +180,10 @@ class Transport:
             path = path[len(self._base_path) :]
         return scrub(path or "/")
 
+    def deadline(self) -> float:
+        """The clock value by which a call starting now must end (`options.deadline` away)."""
+        return self._clock() + self.options.deadline
+
     # --- sending ------------------------------------------------------------------------------
 
     def send(
@@ -137,17 +195,29 @@ class Transport:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         policy: RetryPolicy = RetryPolicy.IDEMPOTENT,
+        deadline: float | None = None,
     ) -> Response:
-        """Send one logical request (with retries) and return the final response."""
+        """Send one logical request (with retries) and return the final response.
+
+        `deadline` is a clock value shared by several sends of one logical call (a 401 renewal
+        repeats the request within the same budget); by default the call gets a fresh one.
+        """
         url = self.url(path_or_url)
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
         path = self.display_path(url)
         opts = self.options
+        started = self._clock()
+        ends = deadline if deadline is not None else started + opts.deadline
         attempt = 0
+        last = "the deadline passed before it was sent"
         while True:
             attempt += 1
             self.limiter.acquire()
-            started = time.monotonic()
+            left = ends - self._clock()
+            if left <= 0:  # the limiter (or a server pause) used up the rest of the budget
+                raise self._fail(method, path, last, attempt - 1, started, True)
+            sent = self._clock()
+            read = min(opts.timeout, left)
             try:
                 raw = self._session.request(
                     method,
@@ -155,21 +225,22 @@ class Transport:
                     params=params,
                     data=data,
                     headers=dict(headers or {}),
-                    timeout=(min(opts.connect_timeout, opts.timeout), opts.timeout),
+                    timeout=(min(opts.connect_timeout, read), read),
                     allow_redirects=False,
                 )
+                content = raw.content  # read here, so that a broken-off body is retried too
             except requests.RequestException as exc:
-                elapsed = (time.monotonic() - started) * 1000
+                elapsed = (self._clock() - sent) * 1000
                 reason, retryable, unsent = _describe(exc)
+                last = reason
                 log.debug("%s %s -> %s (%.0f ms)", method, path, reason, elapsed)
                 may_retry = unsent if policy is RetryPolicy.CREATE else retryable
                 if may_retry and attempt <= opts.max_retries:
-                    self._wait(attempt, None, method, path, reason)
-                    continue
-                raise TransportError(
-                    None, "request failed", reason, method=method, path=path, attempts=attempt
-                ) from None
-            elapsed = (time.monotonic() - started) * 1000
+                    if self._wait(attempt, None, method, path, reason, ends):
+                        continue
+                    raise self._fail(method, path, reason, attempt, started, True) from None
+                raise self._fail(method, path, reason, attempt, started, False) from None
+            elapsed = (self._clock() - sent) * 1000
             log.debug("%s %s -> %d (%.0f ms)", method, path, raw.status_code, elapsed)
             self.limiter.observe(raw.headers)
             status = raw.status_code
@@ -179,31 +250,35 @@ class Transport:
             retryable = status in RETRYABLE_STATUSES and (
                 policy is RetryPolicy.IDEMPOTENT or status == 429
             )
-            if retryable and attempt <= opts.max_retries:
-                raw.close()
-                self._wait(attempt, hint, method, path, str(status))
+            last = f"answered {status}"
+            if (
+                retryable
+                and attempt <= opts.max_retries
+                and self._wait(attempt, hint, method, path, str(status), ends)
+            ):
                 continue
-            parsed = _parse_body(raw)
-            if parsed is _INVALID:
-                if 200 <= status < 300:
-                    raise TransportError(
-                        status,
-                        "invalid response",
-                        "the body is not valid JSON",
-                        method=method,
-                        path=path,
-                        attempts=attempt,
-                    )
-                parsed = None
-            return Response(status, raw.headers, parsed, attempt, hint)
+            parsed, problem = _parse_body(content, raw.headers.get("Content-Type", ""))
+            return Response(status, raw.headers, parsed, attempt, hint, problem)
 
-    def _wait(self, attempt: int, hint: float | None, method: str, path: str, reason: str) -> None:
+    def _fail(
+        self, method: str, path: str, reason: str, attempts: int, started: float, hit: bool
+    ) -> Exception:
+        failure = Failure(method, path, reason, max(1, attempts), self._clock() - started, hit)
+        return self._on_failure(failure)
+
+    def _wait(
+        self, attempt: int, hint: float | None, method: str, path: str, reason: str, ends: float
+    ) -> bool:
+        """Sleep before retry `attempt`; False (no sleep) when the wait would pass `ends`."""
         opts = self.options
         jitter = backoff_delay(attempt - 1, opts.backoff_base, opts.backoff_cap, opts.rng)
         # honour the server's hint; a little jitter keeps threads from stampeding
         delay = jitter if hint is None else min(hint, 60.0) + jitter * 0.25
+        if self._clock() + delay >= ends:
+            log.info("%s %s: %s; no retry, the call's deadline is near", method, path, reason)
+            return False
         log.info(
-            "impCentral %s %s: %s, retry %d/%d in %.2fs",
+            "%s %s: %s, retry %d/%d in %.2fs",
             method,
             path,
             reason,
@@ -212,23 +287,33 @@ class Transport:
             delay,
         )
         opts.sleep(delay)
+        return True
 
     def close(self) -> None:
         """Release pooled connections."""
         self._session.close()
 
 
-_INVALID = object()
-
-
-def _parse_body(raw: requests.Response) -> Any:
-    content = raw.content
+def _parse_body(content: bytes, content_type: str) -> tuple[Any, str | None]:
+    """(parsed JSON or None, what is wrong with the body or None)."""
     if not content or not content.strip():
-        return None
+        return None, EMPTY_BODY
     try:
-        return json.loads(content)
-    except ValueError:
-        return _INVALID
+        return json.loads(content), None
+    except UnicodeDecodeError:
+        return None, _not_json(content_type)
+    except RecursionError:  # a hostile or broken server must not crash the parser
+        return None, "the JSON body is nested too deeply"
+    except json.JSONDecodeError as exc:
+        # the parser stopped at the very end, or inside a string running to the end
+        if exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string"):
+            return None, "the JSON body is cut short"
+        return None, _not_json(content_type)
+
+
+def _not_json(content_type: str) -> str:
+    kind = content_type.split(";", 1)[0].strip()[:60]
+    return f"the body is not JSON ({kind})" if kind else "the body is not JSON"
 
 
 def _describe(exc: requests.RequestException) -> tuple[str, bool, bool]:

@@ -44,6 +44,8 @@ class Script:
         }
         self.seen: list[Seen] = []
         self.url = ""
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at once (concurrency checks)
 
     def on(self, method: str, path: str, *answers: Answer) -> None:
         with self.lock:
@@ -76,7 +78,15 @@ def scripted_server() -> Iterator[Script]:
             body = self.rfile.read(length) if length else b""
             with script.lock:
                 script.seen.append(Seen(self.command, self.path, dict(self.headers), body))
-            answer = script.next(self.command, self.path)
+                script.in_flight += 1
+                script.max_in_flight = max(script.max_in_flight, script.in_flight)
+            try:
+                self._answer(script.next(self.command, self.path))
+            finally:
+                with script.lock:
+                    script.in_flight -= 1
+
+        def _answer(self, answer: Answer) -> None:
             if answer.delay:
                 time.sleep(answer.delay)
             payload = answer.raw
@@ -86,7 +96,8 @@ def scripted_server() -> Iterator[Script]:
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Type", "application/vnd.api+json")
+                if "Content-Type" not in answer.headers:
+                    self.send_header("Content-Type", "application/vnd.api+json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -132,3 +132,68 @@ def test_reset_as_epoch_timestamp() -> None:
     value = reset_seconds({"X-RateLimit-Reset": str(int(time.time()) + 5)})
     assert value is not None
     assert 3 <= value <= 6
+
+
+# --- learning the advertised limit ------------------------------------------------------------
+
+ADVERTISED = {"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "39", "X-RateLimit-Reset": "1"}
+
+
+def test_learns_the_advertised_limit_and_paces_below_it() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(20, learn=True, clock=clock, sleep=clock.sleep)
+    limiter.observe(ADVERTISED)
+    assert limiter.advertised == (40, 1)
+    assert limiter.rate == pytest.approx(36.0)  # 90 % of 40 per 1 s
+    assert limiter.burst == 2
+    start = clock.now
+    for _ in range(362):
+        limiter.acquire()
+    # 2 at once, then 360 at 36/s: never more than the limit in any one-second window
+    assert clock.now - start == pytest.approx(10.0, abs=0.05)
+
+
+def test_no_window_ever_sees_more_than_the_limit() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(0, learn=True, clock=clock, sleep=clock.sleep)
+    limiter.observe(ADVERTISED)
+    sent: list[float] = []
+    for _ in range(400):
+        limiter.acquire()
+        sent.append(clock.now)
+    worst = max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent)
+    assert worst <= 38  # the limit is 40: two requests of headroom for timing jitter
+
+
+def test_ceiling_caps_what_is_learned() -> None:
+    limiter = RateLimiter(10, learn=True, ceiling=10)
+    limiter.observe(ADVERTISED)
+    assert limiter.rate == 10
+    generous = RateLimiter(100, learn=True, ceiling=100)
+    generous.observe(ADVERTISED)
+    assert generous.rate == pytest.approx(36.0)  # the server's limit wins over a higher cap
+
+
+def test_window_is_the_longest_reset_seen() -> None:
+    limiter = RateLimiter(0, learn=True)
+    limiter.observe({"X-RateLimit-Limit": "600", "X-RateLimit-Reset": "37"})
+    limiter.observe({"X-RateLimit-Limit": "600", "X-RateLimit-Reset": "60"})
+    limiter.observe({"X-RateLimit-Limit": "600", "X-RateLimit-Reset": "12"})
+    assert limiter.advertised == (600, 60)
+    assert limiter.rate == pytest.approx(9.0)
+
+
+def test_bogus_or_missing_headers_change_nothing() -> None:
+    limiter = RateLimiter(20, learn=True)
+    for headers in ({}, {"X-RateLimit-Limit": "lots"}, {"X-RateLimit-Limit": "0"}):
+        limiter.observe(headers)
+    assert (limiter.rate, limiter.advertised) == (20, None)
+
+
+def test_not_learning_ignores_the_limit_but_obeys_remaining_zero() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(0, clock=clock, sleep=clock.sleep)
+    limiter.observe(ADVERTISED)
+    assert (limiter.rate, limiter.advertised) == (0, None)
+    limiter.observe({**ADVERTISED, "X-RateLimit-Remaining": "0"})
+    assert limiter.reserve() == pytest.approx(1.0)

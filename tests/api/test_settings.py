@@ -21,7 +21,8 @@ def test_login_key_defaults() -> None:
     assert s.endpoint == DEFAULT_ENDPOINT
     assert s.login_key == KEY
     assert s.auth_method == "login_key"
-    assert s.timeout == 30.0
+    assert s.timeout == 45.0
+    assert (s.read_timeout, s.connect_timeout) == (20.0, 5.0)
     assert s.effective_rate_limit == 20.0
     assert s.unbond_key is None
 

@@ -30,6 +30,9 @@ def make(script: Script, **options: Any) -> ImpCentralClient:
     return ImpCentralClient(settings, **options)
 
 
+DEVICE = {"type": "device", "id": "d1", "attributes": {}}
+
+
 def product(pid: str) -> dict[str, Any]:
     return {"type": "product", "id": pid, "attributes": {"name": pid}}
 
@@ -73,7 +76,7 @@ def test_list_query_and_foreign_next_link_rebased(script: Script) -> None:
 
 def test_retry_after_is_honoured(script: Script) -> None:
     limited = Answer(429, {"errors": [{"title": "Too Many Requests"}]}, {"Retry-After": "1"})
-    script.on("GET", "/v5/devices/d1", limited, Answer(200, {"data": {"id": "d1"}}))
+    script.on("GET", "/v5/devices/d1", limited, Answer(200, {"data": DEVICE}))
     with make(script) as client:
         started = time.monotonic()
         assert client.get_device("d1")["id"] == "d1"
@@ -82,7 +85,7 @@ def test_retry_after_is_honoured(script: Script) -> None:
 
 def test_remaining_zero_pauses_the_next_request(script: Script) -> None:
     exhausted = {"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
-    script.on("GET", "/v5/devices/d1", Answer(200, {"data": {"id": "d1"}}, exhausted))
+    script.on("GET", "/v5/devices/d1", Answer(200, {"data": DEVICE}, exhausted))
     with make(script) as client:
         client.get_device("d1")
         started = time.monotonic()
@@ -92,7 +95,7 @@ def test_remaining_zero_pauses_the_next_request(script: Script) -> None:
 
 def test_invalid_json_on_success_is_a_transport_error(script: Script) -> None:
     script.on("GET", "/v5/products/p1", Answer(200, raw=b"<html>oops</html>"))
-    with make(script) as client, pytest.raises(TransportError, match="not valid JSON"):
+    with make(script) as client, pytest.raises(TransportError, match="body is not JSON"):
         client.get_product("p1")
 
 
@@ -123,7 +126,8 @@ def test_unassign_sends_unbond_key_from_settings(script: Script) -> None:
 
 
 def test_create_bodies(script: Script) -> None:
-    script.on("POST", "/v5/devicegroups", Answer(201, {"data": {"id": "g9", "attributes": {}}}))
+    group = {"type": "pre_factoryfixture_devicegroup", "id": "g9", "attributes": {"name": "fx"}}
+    script.on("POST", "/v5/devicegroups", Answer(201, {"data": group}))
     with make(script) as client:
         client.create_device_group(
             "p1",

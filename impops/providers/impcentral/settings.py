@@ -11,8 +11,22 @@
 | `IMPOPS_OTP` | one-time password, when the account uses two-factor authentication |
 | `IMPOPS_UNBOND_KEY` | unbond key, to remove devices from production groups |
 | `IMPOPS_ALLOW_HTTP` | `1` allows a plain `http://` endpoint that is not loopback |
-| `IMPOPS_TIMEOUT` | per-request read timeout in seconds (default 30) |
-| `IMPOPS_RATE_LIMIT` | client-side requests/second (default 20, or off on loopback; 0: off) |
+| `IMPOPS_TIMEOUT` | deadline of one API call in seconds, retries included (default 45) |
+| `IMPOPS_RATE_LIMIT` | cap on client requests/second (default: learned from the server; 0: off) |
+
+Timing: `IMPOPS_TIMEOUT` (T, default 45 s) bounds each API call as a whole, retries and their
+waits included, so a server that accepts and never answers fails the call in about T seconds
+(it was 188 s with the old per-attempt timeouts). Each attempt gets a read timeout of T / 2.25
+(20 s by default: two full attempts and their backoff fit, the third is cut short) and a
+connect timeout of at most 5 s.
+
+Pacing: by default the limiter learns the advertised rate from `X-RateLimit-Limit` /
+`X-RateLimit-Reset` (impCentral sends 40 per 1 s) and paces every thread of the client to 90 %
+of it. Until the first answer with those headers (normally the auth answer, the first request
+of a run) it paces to 20 requests/s, half the documented limit, or not at all on a loopback
+endpoint (the emulator without `--rate-limit` sends no headers and must not be throttled).
+`IMPOPS_RATE_LIMIT=N` caps the rate at N whatever is learned; `0` turns pacing off (the client
+still waits on a 429 and on `X-RateLimit-Remaining: 0`).
 
 Plain `http://` is refused unless the host is loopback (127.0.0.0/8, ::1, `localhost`) or
 `IMPOPS_ALLOW_HTTP=1`: bearer tokens and passwords must not cross a network in clear text.
@@ -32,11 +46,13 @@ from impops.http.policy import is_loopback_host
 __all__ = ["DEFAULT_ENDPOINT", "Settings", "check_endpoint", "is_loopback_host"]
 
 DEFAULT_ENDPOINT = "https://api.electricimp.com/v5"
-DEFAULT_TIMEOUT = 30.0
-# impCentral answered with X-RateLimit-Limit: 40 (per second). Half of it leaves room for
-# other tools (impt, the IDE) on the same account; the client also obeys the server's headers.
-# A loopback endpoint (the emulator) gets no client-side limit unless one is set: it must not
-# throttle benchmarks, and an emulator with --rate-limit is still obeyed through its headers.
+DEFAULT_TIMEOUT = 45.0  # the per-call deadline; see the module docstring
+READ_TIMEOUT_DIVISOR = 2.25  # read timeout = deadline / 2.25 (20 s of 45 s)
+MAX_CONNECT_TIMEOUT = 5.0
+# The pace before the server has advertised its limit. impCentral answered with
+# X-RateLimit-Limit: 40 (per second); half of it is safe while nothing is known yet. A loopback
+# endpoint (the emulator) starts unpaced: it must not throttle tests and benchmarks, and an
+# emulator with --rate-limit advertises its limit, which is then learned.
 DEFAULT_RATE_LIMIT = 20.0
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -92,8 +108,8 @@ class Settings:
     otp: str | None = None
     unbond_key: str | None = None
     allow_http: bool = False
-    timeout: float = DEFAULT_TIMEOUT
-    rate_limit: float | None = None  # None: DEFAULT_RATE_LIMIT, or 0 (off) on loopback
+    timeout: float = DEFAULT_TIMEOUT  # per-call deadline in seconds, retries included
+    rate_limit: float | None = None  # None: learned; N > 0: learned, capped at N; 0: off
 
     def __post_init__(self) -> None:
         for secret in (self.login_key, self.password, self.otp, self.unbond_key):
@@ -144,8 +160,23 @@ class Settings:
         )
 
     @property
+    def read_timeout(self) -> float:
+        """Read timeout of one attempt: the deadline / 2.25 (20 s by default)."""
+        return self.timeout / READ_TIMEOUT_DIVISOR
+
+    @property
+    def connect_timeout(self) -> float:
+        """Connect timeout of one attempt: at most 5 s, never more than the read timeout."""
+        return min(MAX_CONNECT_TIMEOUT, self.read_timeout)
+
+    @property
+    def learns_rate_limit(self) -> bool:
+        """Whether the limiter adopts the server's advertised limit (all but `0`)."""
+        return self.rate_limit != 0
+
+    @property
     def effective_rate_limit(self) -> float:
-        """Requests per second for the client-side limiter (0: off)."""
+        """Requests per second before the server advertises a limit (0: unpaced)."""
         if self.rate_limit is not None:
             return self.rate_limit
         return (

@@ -23,9 +23,11 @@ from typing import Any
 
 from impops import redact
 from impops.http.transport import RetryPolicy, Transport
+from impops.providers.impcentral.api.answers import check_token
 from impops.providers.impcentral.api.errors import (
     ApiError,
     AuthenticationError,
+    UnexpectedAnswerError,
     error_from_response,
 )
 from impops.providers.impcentral.settings import Settings
@@ -146,17 +148,14 @@ class TokenManager:
                 path=path,
                 attempts=response.attempts,
             )
+        problem = response.body_problem or check_token(response.body)
+        if problem is not None:
+            raise UnexpectedAnswerError(
+                response.status, problem, method="POST", path=path, attempts=response.attempts
+            )
         return response.body
 
     def _accept(self, body: Any, started: float) -> Token:
-        if not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str):
-            raise AuthenticationError(
-                None,
-                "Invalid auth response",
-                "no access_token in the response",
-                method="POST",
-                path="/auth",
-            )
         access = body["access_token"]
         redact.register(access)
         refresh = body.get("refresh_token")

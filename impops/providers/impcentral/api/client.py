@@ -1,7 +1,8 @@
 """`ImpCentralClient`: the impCentral v5 operations impops needs, over one pooled session.
 
 Every method returns JSON:API resource objects as plain dicts (`type`, `id`, `attributes`,
-`relationships`, `links`); lists are fully paginated; every failure is an `ApiError`. The
+`relationships`, `links`) that passed the shape checks of `answers`; lists are fully
+paginated; every failure is an `ApiError` (a misshapen answer: `UnexpectedAnswerError`). The
 client is thread-safe: the live-state reader calls it from a thread pool.
 
 Idempotency (see `impops.http.transport` for the per-request retry rules):
@@ -187,7 +188,7 @@ class ImpCentralClient(ApiCore):
     def restart_group_devices(self, group_id: str, conditional: bool = False) -> None:
         """Restart every device of a group (`conditional_restart` honours min supported)."""
         action = "conditional_restart" if conditional else "restart"
-        self._request("POST", f"/devicegroups/{v.check_id(group_id, 'device group id')}/{action}")
+        self._action("POST", f"/devicegroups/{v.check_id(group_id, 'device group id')}/{action}")
 
     def assign_devices(self, group_id: str, device_ids: list[str]) -> None:
         """Assign devices (ids, MACs or agent ids); re-assigning is harmless, so it is retried."""
@@ -195,7 +196,7 @@ class ImpCentralClient(ApiCore):
         if not ids:
             return
         path = f"/devicegroups/{v.check_id(group_id, 'device group id')}/relationships/devices"
-        self._request("POST", path, body=_device_list(ids))
+        self._action("POST", path, body=_device_list(ids))
 
     def unassign_devices(
         self, group_id: str, device_ids: list[str], unbond_key: str | None = None
@@ -212,7 +213,7 @@ class ImpCentralClient(ApiCore):
             redact.register(key)
             headers["X-Electricimp-Key"] = key
         try:
-            self._request("DELETE", path, body=_device_list(ids), headers=headers)
+            self._action("DELETE", path, body=_device_list(ids), headers=headers)
         except ValidationError as exc:
             # a retried unassign whose first attempt landed: every device is "not found"
             if not (exc.attempts > 1 and exc.all_not_found()):
@@ -225,7 +226,7 @@ class ImpCentralClient(ApiCore):
             "/relationships/min_supported_deployment"
         )
         body = {"data": {"type": "deployment", "id": v.check_id(deployment_id, "deployment id")}}
-        self._request("PUT", path, body=body)
+        self._action("PUT", path, body=body)
 
     # --- deployments ----------------------------------------------------------------------------
 
@@ -326,7 +327,7 @@ class ImpCentralClient(ApiCore):
     def restart_device(self, device_id: str, conditional: bool = False) -> None:
         """Restart one device (`conditional`: only if older than the min supported deployment)."""
         action = "conditional_restart" if conditional else "restart"
-        self._request("POST", f"/devices/{v.check_id(device_id, 'device id')}/{action}")
+        self._action("POST", f"/devices/{v.check_id(device_id, 'device id')}/{action}")
 
 
 def _attr(resource: Mapping[str, Any], name: str) -> Any:

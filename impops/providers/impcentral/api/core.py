@@ -1,7 +1,9 @@
 """`ApiCore`: authenticated, retried, paginated JSON:API calls: the base of `ImpCentralClient`.
 
-It owns the transport (session, limiter, retries) and the token manager, and turns non-2xx
-answers into typed errors. Idempotency rules on top of the transport's:
+It owns the transport (session, learning rate limiter, retries, deadline), the token manager
+and a small pool for concurrent list pages. It turns non-2xx answers into typed errors and
+checks every 2xx body it hands out against `answers` (a mismatch is an
+`UnexpectedAnswerError` naming the request). Idempotency rules on top of the transport's:
 
 * a DELETE whose retry gets 404 is treated as done (the earlier attempt landed);
 * a create (`_create`) is never retried blind: after an ambiguous failure (timeout, dropped
@@ -14,11 +16,19 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from impops.http.ratelimit import RateLimiter, backoff_delay
-from impops.http.transport import Response, RetryPolicy, Transport, TransportOptions
+from impops.http.transport import (
+    EMPTY_BODY,
+    Response,
+    RetryPolicy,
+    Transport,
+    TransportOptions,
+)
+from impops.providers.impcentral.api import answers
 from impops.providers.impcentral.api import validation as v
 from impops.providers.impcentral.api.auth import TokenManager
 from impops.providers.impcentral.api.errors import (
@@ -26,6 +36,7 @@ from impops.providers.impcentral.api.errors import (
     NotFoundError,
     ServerError,
     TransportError,
+    UnexpectedAnswerError,
     error_from_response,
 )
 from impops.providers.impcentral.api.pagination import (
@@ -40,6 +51,9 @@ log = logging.getLogger(__name__)
 
 JSONAPI = "application/vnd.api+json"
 Resource = dict[str, Any]
+# Concurrent page reads per client (all lists together). The shared limiter sets the pace;
+# this only has to cover the round trips in flight at that pace (40/s x 0.2 s = 8).
+PAGE_WORKERS = 8
 
 
 class ApiCore:
@@ -52,8 +66,10 @@ class ApiCore:
         max_retries: int = 5,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
-        connect_timeout: float = 10.0,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
         pool_size: int = 32,
+        page_workers: int = PAGE_WORKERS,
         burst: float | None = None,
         page_size: int = PAGE_SIZE,
         verify: bool | str = True,
@@ -67,8 +83,11 @@ class ApiCore:
         self._sleep = sleep
         self._rng = rng
         options = TransportOptions(
-            timeout=settings.timeout,
-            connect_timeout=connect_timeout,
+            timeout=read_timeout if read_timeout is not None else settings.read_timeout,
+            connect_timeout=(
+                connect_timeout if connect_timeout is not None else settings.connect_timeout
+            ),
+            deadline=settings.timeout,
             max_retries=max_retries,
             backoff_base=backoff_base,
             backoff_cap=backoff_cap,
@@ -77,14 +96,29 @@ class ApiCore:
             rng=rng,
             sleep=sleep,
         )
-        self.limiter = RateLimiter(settings.effective_rate_limit, burst, sleep=sleep)
-        self._transport = Transport(settings.endpoint, self.limiter, options)
+        self.limiter = RateLimiter(
+            settings.effective_rate_limit,
+            burst,
+            learn=settings.learns_rate_limit,
+            ceiling=settings.rate_limit or None,
+            sleep=sleep,
+        )
+        self._transport = Transport(
+            settings.endpoint, self.limiter, options, on_failure=TransportError.from_failure
+        )
         self._tokens = TokenManager(self._transport, settings)
         self._account_lock = threading.Lock()
         self._account_id: str | None = None
+        self._page_workers = max(1, page_workers)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled connections and the page threads."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
 
     # --- requests -------------------------------------------------------------------------------
@@ -99,13 +133,23 @@ class ApiCore:
         headers: Mapping[str, str] | None = None,
         policy: RetryPolicy = RetryPolicy.IDEMPOTENT,
     ) -> Response:
-        """One authenticated call; a 401 renews the token once and repeats the call."""
+        """One authenticated call; a 401 renews the token once and repeats the call.
+
+        Both sends share one deadline (`IMPOPS_TIMEOUT`): the budget is per logical call.
+        """
         all_headers = {"Content-Type": JSONAPI, "Accept": JSONAPI, **(headers or {})}
+        deadline = self._transport.deadline()
         for auth_attempt in (1, 2):
             token = self._tokens.token()
             all_headers["Authorization"] = f"Bearer {token}"
             response = self._transport.send(
-                method, path, body=body, params=params, headers=all_headers, policy=policy
+                method,
+                path,
+                body=body,
+                params=params,
+                headers=all_headers,
+                policy=policy,
+                deadline=deadline,
             )
             if response.status == 401 and auth_attempt == 1:
                 log.debug("impCentral %s: 401, renewing the access token", method)
@@ -125,11 +169,32 @@ class ApiCore:
 
     def _list(self, resource: str, filters: Mapping[str, str] | None) -> list[Resource]:
         params = page_params(v.check_filters(resource, filters), self._page_size)
+        shown = f"/{resource}"
 
         def fetch(path: str, query: Mapping[str, str] | None) -> Any:
-            return self._request("GET", path, params=query).body
+            response = self._request("GET", path, params=query)
+            problem = response.body_problem or answers.check_list(response.body, shown)
+            if problem is not None:
+                raise _unexpected(response, problem, "GET", shown)
+            return response.body
 
-        return collect(iterate_pages(fetch, f"/{resource}", params))
+        def fetch_many(urls: Sequence[str]) -> list[Any]:
+            return self._map(lambda url: fetch(url, None), urls)
+
+        return collect(iterate_pages(fetch, shown, params, fetch_many))
+
+    def _map(self, fn: Callable[[str], Any], items: Sequence[str]) -> list[Any]:
+        """`fn` over `items` on the page threads, results in order; the first error propagates."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._page_workers, "impcentral-page")
+            pool = self._pool
+        futures: list[Future[Any]] = [pool.submit(fn, item) for item in items]
+        try:
+            return [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
 
     def _get(self, resource: str, object_id: str) -> Resource:
         path = f"/{resource}/{v.check_id(object_id, 'id')}"
@@ -148,13 +213,30 @@ class ApiCore:
         if relationships:
             data["relationships"] = dict(relationships)
         response = self._request("PATCH", path, body={"data": data})
-        if response.body is None:  # tolerate 204: read the object back
+        if response.body_problem == EMPTY_BODY:  # tolerate 204: read the object back
             return self._get(resource, object_id)
         return self._data(response, "PATCH", path)
 
+    def _action(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """A call whose answer carries nothing the client uses (204 expected).
+
+        A JSON body is ignored, but a body that is not JSON (a proxy's HTML page, a body cut
+        off) is refused: nothing then shows that impCentral did the work.
+        """
+        response = self._request(method, path, body=body, headers=headers)
+        if response.body_problem not in (None, EMPTY_BODY):
+            raise _unexpected(response, response.body_problem, method, path)
+
     def _delete(self, path: str) -> None:
         try:
-            self._request("DELETE", path)
+            self._action("DELETE", path)
         except NotFoundError as exc:
             if exc.attempts <= 1:  # a retry's 404 means an earlier attempt deleted it
                 raise
@@ -196,17 +278,17 @@ class ApiCore:
                         return found
                 raise
 
-    @staticmethod
-    def _data(response: Response, method: str, path: str) -> Resource:
-        body = response.body
-        data = body.get("data") if isinstance(body, Mapping) else None
-        if not isinstance(data, dict):
-            raise TransportError(
-                response.status,
-                "invalid response",
-                "no JSON:API resource object in the body",
-                method=method,
-                path=path,
-                attempts=response.attempts,
-            )
+    def _data(self, response: Response, method: str, path: str) -> Resource:
+        """The checked resource object of a single-resource answer."""
+        shown = self._transport.display_path(self._transport.url(path))
+        problem = response.body_problem or answers.check_single(response.body, shown)
+        if problem is not None:
+            raise _unexpected(response, problem, method, shown)
+        data: Resource = response.body["data"]
         return data
+
+
+def _unexpected(response: Response, problem: str, method: str, path: str) -> UnexpectedAnswerError:
+    return UnexpectedAnswerError(
+        response.status, problem, method=method, path=path, attempts=response.attempts
+    )

@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from impops.errors import ImpopsError
+from impops.http.transport import Failure, describe_failure
 from impops.redact import scrub
 
 # Extra `errors[]` entries shown in a message beyond the first (all are kept in `.errors`).
@@ -116,6 +117,41 @@ class ServerError(ApiError):
 
 class TransportError(ApiError):
     """No usable HTTP response: connection refused or dropped, timeout, TLS failure, bad JSON."""
+
+    @classmethod
+    def from_failure(cls, failure: Failure) -> TransportError:
+        """The error for a request the shared transport could not complete."""
+        return cls(
+            None,
+            "no answer",
+            describe_failure(failure),
+            method=failure.method,
+            path=failure.path,
+            attempts=failure.attempts,
+        )
+
+
+class UnexpectedAnswerError(TransportError):
+    """A 2xx answer whose body is not what the contract says: not JSON, or a wrong shape.
+
+    It is a `TransportError` because what happened on the server is unknown (a create that
+    got such an answer is looked up before it is retried). The message names the request
+    and the first mismatch: ``unexpected answer from impCentral to GET /devicegroups: `data`
+    is not a list``.
+    """
+
+    def __init__(
+        self, status: int | None, problem: str, *, method: str, path: str, attempts: int = 1
+    ) -> None:
+        self.problem = scrub(problem)
+        super().__init__(
+            status, "unexpected answer", problem, method=method, path=path, attempts=attempts
+        )
+
+    def _message(self) -> str:
+        return scrub(
+            f"unexpected answer from impCentral to {self.method} {self.path}: {self.problem}"
+        )
 
 
 def _entry_text(entry: Mapping[str, Any]) -> str:
