@@ -132,19 +132,23 @@ def _build(
         max_loop_iterations=max_loop_iterations,
     )
     context = {str(k): normalize(v) for k, v in variables.items()}
+
+    def warnings() -> tuple[BuildProblem, ...]:
+        return tuple(w.masked(secret_values) for w in machine.warnings)
+
     program = '@include "' + include.replace('"', "'") + '"'
     try:
         with _deep_recursion():
             buffer = machine.run(program, context, include)
     except BuilderFailure as failure:
-        raise BuildError([failure.problem().masked(secret_values)]) from None
+        raise BuildError([failure.problem().masked(secret_values)], warnings()) from None
     except RecursionError:
         problem = BuildProblem(include, 0, 0, "Sources are nested too deeply", "")
-        raise BuildError([problem]) from None
+        raise BuildError([problem], warnings()) from None
     return BuildResult(
         code=buffer.text(),
         sources=tuple(machine.sources.values()),
-        warnings=tuple(w.masked(secret_values) for w in machine.warnings),
+        warnings=warnings(),
         line_map=tuple(buffer.line_map()),
     )
 

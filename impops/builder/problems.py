@@ -42,9 +42,12 @@ class BuildProblem:
 class BuildError(Exception):
     """Building failed; ``problems`` says where and why (never a traceback)."""
 
-    def __init__(self, problems: list[BuildProblem]) -> None:
+    def __init__(
+        self, problems: list[BuildProblem], warnings: tuple[BuildProblem, ...] = ()
+    ) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+        self.warnings = warnings  # warnings issued before the failure
 
 
 def mask(text: str, secrets: Collection[str]) -> str:
