@@ -23,7 +23,6 @@ from impops.builder.jsvalue import (
     less_than,
     loose_equals,
     modulo,
-    multiply,
     to_number,
     to_property_key,
     to_string,
@@ -128,7 +127,7 @@ class Evaluator:
         if op == "-":
             return to_number(left) - to_number(right)
         if op == "*":
-            return multiply(to_number(left), to_number(right))
+            return to_number(left) * to_number(right)
         if op in ("/", "%"):
             if isinstance(right, float) and right == 0:
                 raise ExpressionFailure("Division by zero")

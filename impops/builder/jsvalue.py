@@ -80,23 +80,6 @@ def normalize(value: object) -> JsValue:
     return str(value)
 
 
-def type_of(value: JsValue) -> str:
-    """A ``typeof``-like name used in a few messages."""
-    if value is UNDEFINED:
-        return "undefined"
-    if value is None:
-        return "object"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, JsFunction):
-        return "function"
-    return "object"
-
-
 def truthy(value: JsValue) -> bool:
     """JavaScript ToBoolean."""
     if value is None or value is UNDEFINED:
@@ -270,14 +253,6 @@ def divide(left: float, right: float) -> float:
         negative = (left < 0) != (math.copysign(1.0, right) < 0)
         return -math.inf if negative else math.inf
     return left / right
-
-
-def multiply(left: float, right: float) -> float:
-    """JavaScript ``*`` (inf * 0 is NaN instead of raising)."""
-    try:
-        return left * right
-    except OverflowError:  # pragma: no cover - float multiply does not raise
-        return math.inf
 
 
 def to_property_key(value: JsValue) -> str:
