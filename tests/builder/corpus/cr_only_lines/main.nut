@@ -1,0 +1,3 @@
+onetwo
+three @{__LINE__}
+ four @{__LINE__}

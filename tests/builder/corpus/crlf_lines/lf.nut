@@ -1,0 +1,2 @@
+lf line
+@{__FILE__}

@@ -1,0 +1,3 @@
+@if PLATFORM != "imp005"
+@error "Platform " + PLATFORM + " is unsupported"
+@endif

@@ -1,0 +1,1 @@
+@error "guard in " + __FILE__ + ":" + __LINE__

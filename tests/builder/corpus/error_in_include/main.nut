@@ -1,0 +1,2 @@
+first
+@include "lib/guard.nut"

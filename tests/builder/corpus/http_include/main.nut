@@ -1,0 +1,1 @@
+@include "https://example.com/lib.nut"

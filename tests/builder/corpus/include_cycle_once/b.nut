@@ -1,0 +1,3 @@
+b
+@include once "a.nut"
+@include once "main.nut"

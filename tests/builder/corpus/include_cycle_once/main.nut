@@ -1,0 +1,2 @@
+@include once "a.nut"
+main-end

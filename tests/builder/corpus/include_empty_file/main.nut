@@ -1,0 +1,3 @@
+@include "empty.nut"
+@include "only_directives.nut"
+after @{D}

@@ -1,0 +1,1 @@
+z via backslash

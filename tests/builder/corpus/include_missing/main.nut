@@ -1,0 +1,2 @@
+before
+@include "missing.nut"

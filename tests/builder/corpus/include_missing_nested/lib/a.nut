@@ -1,0 +1,3 @@
+a
+
+@include "nope/none.nut"

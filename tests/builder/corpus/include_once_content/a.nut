@@ -1,0 +1,1 @@
+same content

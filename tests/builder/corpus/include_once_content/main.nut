@@ -1,0 +1,5 @@
+@include once "a.nut"
+@include once "copy_of_a.nut"
+@include once "b.nut"
+@include "a.nut"
+@include once "a.nut"

@@ -1,0 +1,3 @@
+@include "lib/x.nut"
+@include "lib/../lib/x.nut"
+@include "./lib/x.nut"

@@ -1,0 +1,2 @@
+root x @{__LINE__}
+@include "b/x.nut"

@@ -1,0 +1,4 @@
+@include "lib/macros.nut"
+main line
+@include where("block")
+inline=@{where("inline")}

@@ -1,0 +1,6 @@
+@if 0
+@macro hidden()
+h
+@end
+@endif
+@include hidden()

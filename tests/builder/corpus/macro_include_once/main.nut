@@ -1,0 +1,5 @@
+@macro m()
+m-body
+@end
+@include once m()
+@include once m()

@@ -1,0 +1,4 @@
+@macro bad()
+@{1 / 0}
+@end
+v=@{bad()}

@@ -1,0 +1,4 @@
+@include "other/macros.nut"
+@macro m()
+again
+@end

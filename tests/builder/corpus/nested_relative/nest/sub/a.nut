@@ -1,0 +1,2 @@
+// a in sub, path=@{__PATH__}
+@include "c.nut"

@@ -1,0 +1,4 @@
+// top
+@include "sub/a.nut"
+@include "b.nut"
+end @{__LINE__}

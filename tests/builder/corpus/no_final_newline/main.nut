@@ -1,0 +1,3 @@
+@include "a.nut"
+@include "b.nut"
+tail without newline

@@ -1,0 +1,3 @@
+@if defined(x) && x.y
+never
+@endif

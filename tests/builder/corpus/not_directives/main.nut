@@ -1,0 +1,5 @@
+@includes "x"
+@iffy
+@endif2
+@elsewhere
+@{1}@if

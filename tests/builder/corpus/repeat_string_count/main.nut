@@ -1,0 +1,3 @@
+@repeat N
+r@{loop.index}
+@end

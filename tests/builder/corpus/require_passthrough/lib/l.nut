@@ -1,0 +1,2 @@
+#require "JSONEncoder.class.nut:2.0.0"
+local l = 1;

@@ -1,0 +1,2 @@
+// inc in src/lib, includes sibling
+@include "sibling.nut"

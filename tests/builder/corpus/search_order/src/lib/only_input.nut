@@ -1,0 +1,1 @@
+// found next to includer

@@ -1,0 +1,3 @@
+@include "lib/inc.nut"
+@include "only_root.nut"
+@include "only_input.nut"

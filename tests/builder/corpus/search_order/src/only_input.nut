@@ -1,0 +1,1 @@
+// found in input dir

@@ -1,0 +1,2 @@
+// util.nut
+function util() { return @{1 + 2}; }

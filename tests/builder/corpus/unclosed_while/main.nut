@@ -1,0 +1,4 @@
+@if 1
+@while 0
+x
+@endif

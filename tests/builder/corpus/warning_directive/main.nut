@@ -1,0 +1,5 @@
+@warning "careful: " + __FILE__
+ok
+@warning 42
+@include "w.nut"
+end

@@ -1,0 +1,2 @@
+@warning "from " + __FILE__ + " line " + __LINE__
+w
