@@ -14,7 +14,7 @@ import threading
 from types import FrameType
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import SeedError
+from impops.emulator.impcentral.seed import SeedError
 from impops.emulator.server import GROUP_DELETE_MODES
 
 
@@ -62,9 +62,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--group-delete",
         choices=GROUP_DELETE_MODES,
-        default="keep",
-        help="what deleting a device group does to its deployments: keep them as zombie "
-        "builds (default) or cascade (impCentral's behaviour since 2024)",
+        default="cascade",
+        help="what deleting a device group does to its deployments: delete them with it "
+        "(cascade, the default: impCentral since 2024) or keep them as zombie builds",
     )
     serve.set_defaults(func=_serve)
 

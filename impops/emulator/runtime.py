@@ -1,69 +1,33 @@
-"""One emulator instance's state and configuration, and the URL router.
+"""The composition root: one emulator instance's mounts, shared controls, admin API and state.
 
-`Runtime` holds everything a running emulator owns (store, log-stream hub, faults, rate
-limiter, request log, latency, seed) so that the HTTP layer (`server.py`) and the admin API
-(`admin.py`) share one object.
+`Runtime` is the `Site` the HTTP core serves and the `AdminHost` of the shared admin routes.
+It builds one mount per emulated API from the seed, combines their admin routes with the
+shared ones, and combines their state into one `--state` file.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
-from impops.emulator import admin, auth, logstream
-from impops.emulator import resources_deployments as deployments
-from impops.emulator import resources_devices as devices
-from impops.emulator import resources_groups as groups
-from impops.emulator import resources_products as products
-from impops.emulator import resources_webhooks as webhooks
-from impops.emulator.core import App, Route
-from impops.emulator.faults import Faults, RateLimiter, RequestLog
-from impops.emulator.jsonapi import ApiError
-from impops.emulator.logstream import LogStreamHub
-from impops.emulator.seed import apply_seed, load_seed
-from impops.emulator.store import Persister, Store
+from impops.emulator.http import admin as shared_admin
+from impops.emulator.http.bodies import BodyError, parse_json
+from impops.emulator.http.faults import Controls
+from impops.emulator.http.messages import Request, Response
+from impops.emulator.http.persistence import Persister
+from impops.emulator.http.routing import Router
+from impops.emulator.http.server import Mount
+from impops.emulator.impcentral.mount import ImpCentral, missing_route
+from impops.emulator.impcentral.seed import apply_seed, load_seed
+from impops.emulator.mnubo import admin as mnubo_admin
+from impops.emulator.mnubo.mount import MnuboZone
+from impops.emulator.mnubo.state import ZONES, MnuboState
 
-API_ROUTES: list[Route] = [
-    *auth.ROUTES,
-    *products.ROUTES,
-    *groups.ROUTES,
-    *devices.ROUTES,
-    *deployments.ROUTES,
-    *webhooks.ROUTES,
-    *logstream.ROUTES,
-]
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern))
-    return re.compile(f"^{regex}/?$")
-
-
-class Router:
-    """Pattern routes; 404 for unknown paths, 405 for a known path with another method."""
-
-    def __init__(self, routes: list[tuple[str, str, Any]]) -> None:
-        self.routes = [(method, _compile(pattern), target) for method, pattern, target in routes]
-
-    def match(self, method: str, path: str) -> tuple[Any, dict[str, str]]:
-        path_known = False
-        for route_method, regex, target in self.routes:
-            found = regex.match(path)
-            if found:
-                path_known = True
-                if route_method == method:
-                    return target, {k: unquote(v) for k, v in found.groupdict().items()}
-        if path_known:
-            raise ApiError(
-                405, "VX405", "Method Not Allowed", f"{method} is not supported on {path}."
-            )
-        raise ApiError(404, "NF002", "Resource Not Found", f"No such endpoint: {path}")
+Rec = dict[str, Any]
 
 
 class Runtime:
-    """Everything one emulator instance holds: state, config, faults, limits and logs."""
+    """Everything one emulator instance holds: mounts, controls, admin routes, persistence."""
 
     def __init__(
         self,
@@ -72,37 +36,82 @@ class Runtime:
         latency_ms: int,
         rate_limit: int | None,
         token_lifetime: int,
-        group_delete: str = "keep",
+        group_delete: str = "cascade",
+        mnubo: dict[str, Any] | None = None,
     ) -> None:
-        self.seed = load_seed(seed)
-        self.store = Store()
-        self.hub = LogStreamHub()
-        self.persister = Persister(self.store, Path(state_file)) if state_file else None
-        self.app = App(self.store, self.hub, token_lifetime, self.changed, group_delete)
-        self.faults = Faults()
-        self.ratelimiter = RateLimiter(rate_limit)
-        self.requests = RequestLog()
-        self.latency_ms = latency_ms
-        self._initial = (latency_ms, rate_limit)
-        self.api = Router([(r.method, r.pattern, r) for r in API_ROUTES])
-        self.admin = Router(admin.ROUTES)
-        with self.store.lock:
-            if self.persister is None or not self.persister.load():
-                apply_seed(self.store, self.seed)
+        loaded = load_seed(seed)
+        # The seed's `mnubo:` section (or the `mnubo` argument, which wins) is Mnubo's; the
+        # rest is impCentral's seed format, unchanged.
+        self.seed = {k: v for k, v in loaded.items() if k != "mnubo"}
+        self.controls = Controls(latency_ms, rate_limit)
+        self.impcentral = ImpCentral(self.seed, token_lifetime, group_delete, self.changed)
+        self.mnubo = MnuboState(mnubo if mnubo is not None else loaded.get("mnubo"), token_lifetime)
+        self.mounts: list[Mount] = [
+            self.impcentral,
+            *(MnuboZone(self.mnubo, zone, self.changed) for zone in ZONES),
+        ]
+        self.persister = (
+            Persister(self.snapshot, self.restore, Path(state_file)) if state_file else None
+        )
+        self.admin = Router(
+            [
+                *shared_admin.routes(self),
+                *self.impcentral.admin_routes(),
+                *mnubo_admin.routes(self.mnubo),
+            ],
+            shared_admin.missing_admin_route,
+        )
+        if self.persister is None or not self.persister.load():
+            with self.impcentral.store.lock:
+                apply_seed(self.impcentral.store, self.seed)
+
+    # --- Site ----------------------------------------------------------------------------
+
+    def handle_admin(self, req: Request) -> Response:
+        try:
+            req.body = parse_json(req.raw)
+        except BodyError as exc:
+            raise shared_admin.admin_error(400, str(exc)) from None
+        handler, params = self.admin.match(req.method, req.path)
+        resp: Response = handler(req, params)
+        if req.method != "GET":
+            self.changed()
+        return resp
+
+    def not_found(self, path: str) -> Response:
+        exc = missing_route(404, "GET", path)
+        return Response(exc.status, exc.document())
+
+    # --- AdminHost -----------------------------------------------------------------------
 
     def changed(self) -> None:
         if self.persister is not None:
             self.persister.mark_dirty()
 
     def reset(self) -> None:
-        """Back to the seed: state, faults, request log, latency and rate limit."""
-        self.hub.close_all()
-        with self.store.lock:
-            apply_seed(self.store, self.seed)
-        self.faults.clear()
-        self.requests.clear()
-        self.latency_ms, limit = self._initial
-        with self.ratelimiter.lock:
-            self.ratelimiter.limit = limit
-            self.ratelimiter.windows.clear()
+        """Back to the seed: every API's state, faults, request log, latency and rate limit."""
+        self.impcentral.reset()
+        self.mnubo.reset()
+        self.controls.reset()
         self.changed()
+
+    def state(self) -> Rec:
+        return {**self.impcentral.dump(), "mnubo": self.mnubo.dump()}
+
+    def expire_tokens(self) -> int:
+        return self.impcentral.expire_tokens() + self.mnubo.expire_tokens()
+
+    def urls(self, base_url: str) -> Rec:
+        return {"v5": f"{base_url}/v5", **{f"mnubo_{z}": f"{base_url}/mnubo/{z}" for z in ZONES}}
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def snapshot(self) -> Rec:
+        """The `--state` file: impCentral's snapshot at the top level (format 1, as before
+        Mnubo existed) plus Mnubo's under `mnubo`; a file without it restores Mnubo's seed."""
+        return {**self.impcentral.snapshot(), "mnubo": self.mnubo.snapshot()}
+
+    def restore(self, state: Rec) -> None:
+        self.impcentral.restore(state)
+        if "mnubo" in state:
+            self.mnubo.restore(state["mnubo"])

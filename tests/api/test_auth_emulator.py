@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import load_seed
-from impops.emulator.totp import totp
+from impops.emulator.impcentral.seed import load_seed
+from impops.emulator.impcentral.totp import totp
 from impops.providers.impcentral.api import AuthenticationError
 
 from .helpers import PASSWORD, USERNAME, MakeClient, calls, log_since, request_log

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import DEFAULT_LOGIN_KEY
+from impops.emulator.impcentral.seed import DEFAULT_LOGIN_KEY
 
 VND = "application/vnd.api+json"
 

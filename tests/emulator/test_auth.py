@@ -9,14 +9,14 @@ from typing import Any
 import requests
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import (
+from impops.emulator.impcentral.seed import (
     DEFAULT_EMAIL,
     DEFAULT_LOGIN_KEY,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
     load_seed,
 )
-from impops.emulator.totp import totp
+from impops.emulator.impcentral.totp import totp
 
 SECRET = "JBSWY3DPEHPK3PXP"
 
@@ -93,7 +93,7 @@ def test_two_factor_login_with_header_and_old_body_form(make_api: Any) -> None:
 
 
 def test_totp_matches_rfc6238_vector() -> None:
-    from impops.emulator.totp import hotp
+    from impops.emulator.impcentral.totp import hotp
 
     # RFC 4226 appendix D, secret "12345678901234567890" in base32.
     secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

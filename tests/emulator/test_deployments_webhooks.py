@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import load_seed
+from impops.emulator.impcentral.seed import load_seed
 
 FLAGGED_TEXT = (
     "Resource Flagged: You cannot delete flagged deployments; set the flagged attribute to "

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import DEFAULT_UNBOND_KEY
+from impops.emulator.impcentral.seed import DEFAULT_UNBOND_KEY
 
 IMP001 = "df7356268deeb9c2"  # the seed's imp001, which also has three log lines
 

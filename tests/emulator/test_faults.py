@@ -31,6 +31,27 @@ def test_fault_status_then_recovery(emulator: EmulatorServer, api: Any) -> None:
     assert [r["status"] for r in _creates(emulator)] == [503, 503, 201]
 
 
+def test_injected_429_carries_retry_after(emulator: EmulatorServer, api: Any) -> None:
+    """Issue 9: an injected 429 says when to retry (default 1 s, or the fault's retry_after)."""
+    emulator.admin("POST", "faults", {"method": "GET", "path": "/v5/products", "status": 429})
+    emulator.admin(
+        "POST",
+        "faults",
+        {"method": "GET", "path": "/v5/products", "status": 429, "retry_after": 7},
+    )
+    first = api.call("GET", "/products")
+    assert first.status_code == 429
+    assert first.headers["Retry-After"] == "1"
+    assert api.error(first)["status"] == "429"
+    second = api.call("GET", "/products")
+    assert (second.status_code, second.headers["Retry-After"]) == (429, "7")
+    assert api.call("GET", "/products").status_code == 200
+    emulator.admin("POST", "faults", {"path": "/v5/products", "status": 503})
+    assert "Retry-After" not in api.call("GET", "/products").headers
+    with pytest.raises(RuntimeError, match="retry_after"):
+        emulator.admin("POST", "faults", {"status": 429, "retry_after": -1})
+
+
 def test_fault_drop_before_does_not_perform(emulator: EmulatorServer, api: Any) -> None:
     emulator.admin("POST", "faults", {"method": "POST", "path": "/v5/products", "drop": True})
     body = {"data": {"type": "product", "attributes": {"name": "A"}}}

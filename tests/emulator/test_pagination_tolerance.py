@@ -135,8 +135,10 @@ def test_unknown_routes_and_methods(emulator: EmulatorServer, api: Any) -> None:
     assert answer.status_code == 404
     assert api.error(answer)["code"].startswith("NF")
     assert api.call("PUT", "/products").status_code == 405
-    for path in ("/mnubo/sandbox/x", "/mnubo/production", "/other"):
+    for path in ("/mnubo/sandbox/x", "/mnubo/production/api/v3/nothing", "/mnubo/qa", "/other"):
         assert requests.get(emulator.base_url + path, timeout=10).status_code == 404
+    # A Mnubo zone's base URL answers (the Python client probes it with HEAD).
+    assert requests.head(emulator.base_url + "/mnubo/production", timeout=10).status_code == 200
 
 
 def test_keep_alive_reuses_connections(emulator: EmulatorServer, api: Any) -> None:

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import DEFAULT_LOGIN_KEY
+from impops.emulator.impcentral.seed import DEFAULT_LOGIN_KEY
 
 
 def test_state_round_trip(tmp_path: Path, make_api: Any) -> None:

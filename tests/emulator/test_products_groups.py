@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from impops.emulator import EmulatorServer
-from impops.emulator.seed import load_seed
+from impops.emulator.impcentral.seed import load_seed
 
 TYPES = (
     "development",
@@ -227,8 +227,8 @@ def test_production_permission_required(make_api: Any) -> None:
 
 @pytest.mark.parametrize("mode", ["keep", "cascade"])
 def test_group_delete_keeps_or_cascades_deployments(mode: str, make_api: Any) -> None:
-    """Decision: by default a deleted group's deployments outlive it as zombies (issue 2);
-    `group_delete="cascade"` emulates impCentral since 2024. Webhooks always go."""
+    """Decision 6: `cascade` (the default) deletes a group's deployments with it, as impCentral
+    does since 2024 (issue 9); `keep` leaves them as zombies (issue 2). Webhooks always go."""
     with EmulatorServer(group_delete=mode) as emu:
         api = make_api(emu)
         pid = api.product()["id"]
@@ -272,6 +272,16 @@ def test_group_delete_keeps_or_cascades_deployments(mode: str, make_api: Any) ->
         api.ok("DELETE", f"/deployments/{first['id']}", status=204)
         api.ok("DELETE", f"/products/{pid}", status=204)
         assert api.ok("GET", "/deployments")["data"] == []
+
+
+def test_group_delete_cascades_by_default(emulator: EmulatorServer, api: Any) -> None:
+    """Issue 9: without an option, deleting a group deletes its deployments."""
+    pid = api.product()["id"]
+    group = api.group(pid)
+    deployment = api.deploy(group, "a")
+    api.ok("DELETE", f"/devicegroups/{group['id']}", status=204)
+    assert api.call("GET", f"/deployments/{deployment['id']}").status_code == 404
+    assert api.ok("GET", "/deployments")["data"] == []
 
 
 def test_unknown_group_delete_mode_is_refused() -> None:

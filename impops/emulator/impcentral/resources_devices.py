@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from impops.emulator.core import (
+from impops.emulator.impcentral.core import (
     FACTORY_TYPES,
     PRODUCTION_LIKE,
     App,
@@ -18,7 +18,7 @@ from impops.emulator.core import (
     reject_unknown,
     rel_id,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     Rec,
     bad_request,
     conflict,

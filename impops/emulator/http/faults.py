@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from impops.emulator.jsonapi import Rec
+Rec = dict[str, Any]
 
 REQUEST_LOG_LIMIT = 200_000
 
@@ -29,6 +29,9 @@ class Fault:
     count: int = 1
     drop: bool = False  # close the connection without any response
     after: bool = False  # perform the request first, then fail/drop its response
+    # Seconds for the Retry-After header of an injected 429 (issue 9: clients that honour it
+    # must be testable); ignored for other statuses.
+    retry_after: int = 1
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method.upper() == method) and fnmatch.fnmatchcase(
@@ -39,7 +42,7 @@ class Fault:
 def parse_fault(body: Any) -> Fault:
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
-    unknown = set(body) - {"method", "path", "status", "count", "drop", "after"}
+    unknown = set(body) - {"method", "path", "status", "count", "drop", "after", "retry_after"}
     if unknown:
         raise ValueError(f"unknown fault keys: {sorted(unknown)}")
     fault = Fault(**body)
@@ -47,7 +50,16 @@ def parse_fault(body: Any) -> Fault:
         raise ValueError("count must be a positive integer")
     if not isinstance(fault.status, int) or not 100 <= fault.status <= 599:
         raise ValueError("status must be an HTTP status code")
+    if isinstance(fault.retry_after, bool) or not isinstance(fault.retry_after, int):
+        raise ValueError("retry_after must be a non-negative integer")
+    if fault.retry_after < 0:
+        raise ValueError("retry_after must be a non-negative integer")
     return fault
+
+
+def fault_headers(fault: Fault) -> dict[str, str]:
+    """Headers of an injected error answer: `Retry-After` on a 429, as a real limiter sends."""
+    return {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
 
 
 class Faults:
@@ -120,7 +132,7 @@ class RateLimiter:
 
 
 class RequestLog:
-    """Method, path and status of every /v5 request, for tests that count API calls."""
+    """Method, path and status of every API request (any mount), for tests that count calls."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -140,3 +152,24 @@ class RequestLog:
     def dump(self) -> list[Rec]:
         with self.lock:
             return list(self.entries)
+
+
+class Controls:
+    """The knobs tests turn on a running emulator, shared by every mount: pending faults,
+    latency, rate limit and the request log."""
+
+    def __init__(self, latency_ms: int, rate_limit: int | None) -> None:
+        self.faults = Faults()
+        self.ratelimiter = RateLimiter(rate_limit)
+        self.requests = RequestLog()
+        self.latency_ms = latency_ms
+        self._initial = (latency_ms, rate_limit)
+
+    def reset(self) -> None:
+        """Back to the start-up settings: no faults, empty log, initial latency and limit."""
+        self.faults.clear()
+        self.requests.clear()
+        self.latency_ms, limit = self._initial
+        with self.ratelimiter.lock:
+            self.ratelimiter.limit = limit
+            self.ratelimiter.windows.clear()

@@ -1,13 +1,18 @@
-"""Shared request/response types, the application object and helpers every handler uses."""
+"""The impCentral application object, routes and the helpers every impCentral handler uses.
+
+`Request` and `Response` come from the shared HTTP core and are re-exported here because
+every handler module imports them with the rest of its toolkit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from impops.emulator.jsonapi import (
+from impops.emulator.http.messages import Request, Response
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     Rec,
     bad_request,
@@ -16,10 +21,12 @@ from impops.emulator.jsonapi import (
     parse_page,
     resource,
 )
-from impops.emulator.store import Store
+from impops.emulator.impcentral.store import Store
+
+__all__ = ["App", "Handler", "Request", "Response", "Route"]
 
 if TYPE_CHECKING:
-    from impops.emulator.logstream import LogStreamHub
+    from impops.emulator.impcentral.logstream import LogStreamHub
 
 # The emulator spells the API's vocabulary out itself rather than importing impops.model: it is
 # the oracle impops is tested against, so it must not inherit impops' mistakes.
@@ -58,38 +65,6 @@ KIND_LABELS = {
 }
 
 
-@dataclass
-class Request:
-    """A parsed HTTP request as handlers see it."""
-
-    method: str
-    path: str  # without the query string, percent-decoded per segment
-    query: dict[str, str]  # keys percent-decoded: `filter[owner.id]` whatever the encoding
-    headers: dict[str, str]  # lower-case names
-    body: Any  # parsed JSON (None for no body or a literal `null`)
-    base_url: str  # scheme://host:port of this server as the client reached it
-    client_ip: str = "127.0.0.1"
-    account: str | None = None
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    @property
-    def caller(self) -> str:
-        """The authenticated account id (routes with auth=True always have one)."""
-        assert self.account is not None
-        return self.account
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    # Server-sent events: called with a writer once the headers are sent.
-    stream: Callable[[Callable[[bytes], None]], None] | None = None
-
-
 class App:
     """What handlers operate on: the store, configuration and the log-stream hub."""
 
@@ -99,13 +74,13 @@ class App:
         hub: LogStreamHub,
         token_lifetime: int,
         on_change: Callable[[], None],
-        group_delete: str = "keep",
+        group_delete: str = "cascade",
     ) -> None:
         self.store = store
         self.hub = hub
         self.token_lifetime = token_lifetime
-        # "keep": a deleted group's deployments outlive it (impt's zombie builds);
-        # "cascade": they go with it (impCentral since 2024). See docs/emulator.md.
+        # "cascade" (default): a deleted group's deployments go with it (impCentral since
+        # 2024); "keep": they outlive it (impt's zombie builds). See docs/emulator.md.
         self.group_delete = group_delete
         self.on_change = on_change
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from impops.emulator.core import App, Request, Response, Route, device
-from impops.emulator.jsonapi import Rec, bad_request, not_found
+from impops.emulator.impcentral.core import App, Request, Response, Route, device
+from impops.emulator.impcentral.jsonapi import Rec, bad_request, not_found
 
 MAX_DEVICES = 5
 KEEPALIVE_SECONDS = 5.0

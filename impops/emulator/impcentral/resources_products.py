@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from impops.emulator.core import (
+from impops.emulator.impcentral.core import (
     App,
     Request,
     Response,
@@ -13,7 +13,7 @@ from impops.emulator.core import (
     owned,
     reject_unknown,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     attributes_of,
     conflict,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from impops.emulator.core import (
+from impops.emulator.impcentral.core import (
     GROUP_TYPES,
     PRODUCTION_LIKE,
     App,
@@ -20,7 +20,7 @@ from impops.emulator.core import (
     reject_unknown,
     rel_id,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     Rec,
     attributes_of,
@@ -36,7 +36,11 @@ from impops.emulator.jsonapi import (
     relationships_of,
     request_data,
 )
-from impops.emulator.resources_devices import assign_device, restart_device, unassign_device
+from impops.emulator.impcentral.resources_devices import (
+    assign_device,
+    restart_device,
+    unassign_device,
+)
 
 FIXTURE_TARGETS = {
     "pre_factoryfixture_devicegroup": ("pre_production_devicegroup", "pre_dut_devicegroup"),
@@ -247,10 +251,10 @@ def delete_group(app: App, req: Request, params: dict[str, str]) -> Response:
             "attribute to false and try again.",
             "CX006",
         )
-    # Decision: by default a group's deployments outlive it as "zombie" builds with no
-    # devicegroup relationship (issue 2; impt's `build cleanup --zombie`); with
-    # --group-delete cascade they go with it, as impCentral does since 2024. Webhooks belong
-    # to the group and always go.
+    # Decision: by default (--group-delete cascade) a group's deployments go with it, as
+    # impCentral does since 2024 (issue 9); with --group-delete keep they outlive it as
+    # "zombie" builds with no devicegroup relationship (issue 2; impt's `build cleanup
+    # --zombie`). Webhooks belong to the group and always go.
     for dep in deployments:
         if app.group_delete == "cascade":
             store.remove("deployments", dep)

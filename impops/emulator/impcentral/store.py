@@ -6,26 +6,21 @@ store; handlers hold it for the duration of a request, which is short because ev
 goes through an index (by id, by owner, by product, by group, devices by MAC and agent id,
 names per scope) rather than a scan.
 
-Persistence (`--state FILE`) is debounced: a mutating request marks the store dirty and a
-background thread writes a snapshot at most every `SAVE_INTERVAL` seconds, atomically (temp
-file in the same directory, fsync, `os.replace`), so the file is never torn. `stop()` flushes.
+`snapshot()`/`restore()` give the impCentral part of the `--state` file
+(`impops.emulator.http.persistence` writes it).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import string
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from impops.emulator.jsonapi import Rec, now_iso
+from impops.emulator.impcentral.jsonapi import Rec, now_iso
 
 KINDS = (
     "accounts",
@@ -37,7 +32,6 @@ KINDS = (
     "login_keys",
     "refresh_tokens",
 )
-SAVE_INTERVAL = 0.2
 STATE_FORMAT = 1
 AGENT_ALPHABET = string.ascii_letters + string.digits + "_-"
 
@@ -237,68 +231,3 @@ def _rng_to_json(rng: random.Random) -> list[Any]:
 
 def _rng_from_json(data: list[Any]) -> tuple[Any, ...]:
     return (data[0], tuple(data[1]), data[2])
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old or the new file, never a mix."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-class Persister:
-    """Debounced, atomic saving of a Store to a JSON file from a background thread."""
-
-    def __init__(self, store: Store, path: Path) -> None:
-        self.store = store
-        self.path = path
-        self._dirty = threading.Event()
-        self._stop = threading.Event()
-        self._write_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="emulator-state", daemon=True)
-
-    def load(self) -> bool:
-        """Restore the store from the file if it exists; True when it did."""
-        if not self.path.exists():
-            return False
-        with self.store.lock:
-            self.store.restore(json.loads(self.path.read_text(encoding="utf-8")))
-        return True
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def mark_dirty(self) -> None:
-        self._dirty.set()
-
-    def flush(self) -> None:
-        with self._write_lock:
-            self._dirty.clear()
-            with self.store.lock:
-                text = json.dumps(self.store.snapshot(), separators=(",", ":"))
-            write_atomic(self.path, text)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._dirty.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-        self.flush()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._dirty.wait()
-            if self._stop.is_set():
-                return
-            time.sleep(SAVE_INTERVAL)  # debounce: one write for a burst of requests
-            self.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from impops.emulator.core import (
+from impops.emulator.impcentral.core import (
     PRODUCTION_LIKE,
     App,
     Request,
@@ -18,7 +18,7 @@ from impops.emulator.core import (
     rel_id,
     related_group,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     Rec,
     attributes_of,

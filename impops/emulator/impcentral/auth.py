@@ -12,8 +12,8 @@ import hmac
 import secrets
 import time
 
-from impops.emulator import totp
-from impops.emulator.core import (
+from impops.emulator.impcentral import totp
+from impops.emulator.impcentral.core import (
     App,
     Request,
     Response,
@@ -22,7 +22,7 @@ from impops.emulator.core import (
     list_response,
     reject_unknown,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     Rec,
     attributes_of,

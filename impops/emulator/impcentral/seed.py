@@ -14,8 +14,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from impops.emulator.jsonapi import Rec, now_iso, rel
-from impops.emulator.store import Store, set_sort_key
+from impops.emulator.impcentral.jsonapi import Rec, now_iso, rel
+from impops.emulator.impcentral.store import Store, set_sort_key
 
 DEFAULT_EMAIL = "operator@example.com"
 DEFAULT_USERNAME = "operator"
@@ -149,7 +149,7 @@ def _seed_product(store: Store, account_id: str, spec: Any) -> None:
     """A product with optional zombie deployments (legacy builds whose group was deleted)."""
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
         raise SeedError("each product needs a 'name'")
-    from impops.emulator.resources_deployments import new_deployment
+    from impops.emulator.impcentral.resources_deployments import new_deployment
 
     owner = rel("account", account_id)
     product = store.add(

@@ -7,7 +7,7 @@ import hashlib
 import re
 from typing import Any
 
-from impops.emulator.core import (
+from impops.emulator.impcentral.core import (
     App,
     Request,
     Response,
@@ -19,7 +19,7 @@ from impops.emulator.core import (
     rel_id,
     related_group,
 )
-from impops.emulator.jsonapi import (
+from impops.emulator.impcentral.jsonapi import (
     ApiError,
     Rec,
     attributes_of,
@@ -32,7 +32,7 @@ from impops.emulator.jsonapi import (
     relationships_of,
     request_data,
 )
-from impops.emulator.store import Store
+from impops.emulator.impcentral.store import Store
 
 TAG = re.compile(r"^[A-Za-z0-9_\-*.]+$")
 MAX_TAG_CHARS = 500
