@@ -46,8 +46,11 @@ def test_plan_shows_model_promotion_and_order(cli: Cli, manifests: Path) -> None
     # the data model goes before every impCentral change
     first_ic = min(i for i, a in enumerate(addresses) if not a.startswith("mnubo/"))
     assert max(addresses.index(a) for a in mnubo) < first_ic
-    promo = next(c for c in plan["resource_changes"] if c["address"].endswith("production/temperature"))
-    assert promo["provider"] == "mnubo" and promo["action_reason"] == "promote"
+    promo = next(
+        c for c in plan["resource_changes"] if c["address"].endswith("production/temperature")
+    )
+    assert promo["provider"] == "mnubo"
+    assert promo["action_reason"] == "promote"
     text = cli("plan", str(manifests)).out
     assert "mnubo/timeseries/production/temperature" in text
     assert "mnubo:sandbox" in cli("plan", str(manifests), "--format", "markdown").out
@@ -60,7 +63,8 @@ def test_apply_converges_registers_and_drifts(cli: Cli, manifests: Path, emulato
     assert {t["key"] for t in sandbox["objectTypes"]} == {"weather_station"}
     assert {t["key"] for t in production["eventTypes"]} == {"reading", "boot"}
     prod_ts = {ts["key"] for et in production["eventTypes"] for ts in et["timeseries"]}
-    assert "temperature" in prod_ts and "battery_voltage" not in prod_ts
+    assert "temperature" in prod_ts
+    assert "battery_voltage" not in prod_ts
     # the device got its agent id on assignment: the second run registers it
     second = cli("apply", str(manifests), "--auto-approve")
     assert second.code == 0, second.text
@@ -77,7 +81,8 @@ def test_apply_converges_registers_and_drifts(cli: Cli, manifests: Path, emulato
     api = f"{emulator.mnubo_url('sandbox')}/api/v3/objects/{agent}"
     assert requests.delete(api, headers=auth, timeout=10).status_code == 200
     drift = cli("drift", str(manifests), "--detailed-exitcode")
-    assert drift.code == 2 and "mnubo/objects/sandbox/weather_station" in drift.text
+    assert drift.code == 2
+    assert "mnubo/objects/sandbox/weather_station" in drift.text
     assert cli("apply", str(manifests), "--auto-approve").code == 0
     assert len(admin(emulator, "sandbox", "/objects")) == 1
     assert DEVICE  # the seed device is the one registered
