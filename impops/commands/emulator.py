@@ -33,7 +33,9 @@ def _positive(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("emulator", help="run the local impCentral and Mnubo API emulator")
+    parser = subparsers.add_parser(
+        "emulator", help="run the local impCentral and Mnubo API emulator"
+    )
     sub = parser.add_subparsers(dest="emulator_command", metavar="ACTION")
     sub.required = True
     serve = sub.add_parser(
