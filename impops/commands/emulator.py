@@ -1,4 +1,4 @@
-"""`impops emulator serve`: run the impCentral v5 emulator as a real HTTP server.
+"""`impops emulator serve`: run the impCentral v5 and Mnubo v3 emulator as a real HTTP server.
 
 It prints its base URL once it accepts requests (scripts wait for that line), serves until
 SIGINT or SIGTERM, then shuts down cleanly and saves the state when `--state` is given.
@@ -33,21 +33,24 @@ def _positive(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("emulator", help="run the local impCentral API emulator")
+    parser = subparsers.add_parser(
+        "emulator", help="run the local impCentral and Mnubo API emulator"
+    )
     sub = parser.add_subparsers(dest="emulator_command", metavar="ACTION")
     sub.required = True
     serve = sub.add_parser(
         "serve",
         help="serve the emulator over HTTP until interrupted",
-        description="Serve an emulated impCentral API v5 under /v5, admin endpoints under "
-        "/_emulator/. See docs/emulator.md.",
+        description="Serve an emulated impCentral API v5 under /v5, Mnubo SmartObjects v3 under "
+        "/mnubo/sandbox and /mnubo/production, admin endpoints under /_emulator/. "
+        "See docs/emulator.md.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_non_negative, default=8080, help="port (default 8080)")
     serve.add_argument("--seed", metavar="FILE", help="YAML seed file (default: built-in seed)")
     serve.add_argument("--state", metavar="FILE", help="persist state to FILE and restore it")
     serve.add_argument(
-        "--latency-ms", type=_non_negative, default=0, help="delay every /v5 request by N ms"
+        "--latency-ms", type=_non_negative, default=0, help="delay every API request by N ms"
     )
     serve.add_argument(
         "--rate-limit", type=_positive, default=None, help="N requests/second per token or IP"
@@ -97,6 +100,11 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
             return 1
         print(f"impops emulator: serving impCentral v5 at {server.v5_url}", flush=True)
+        print(
+            f"impops emulator: serving Mnubo v3 at {server.mnubo_url('sandbox')} and "
+            f"{server.mnubo_url('production')}",
+            flush=True,
+        )
         while not stop.wait(0.5):
             pass
         server.stop()
