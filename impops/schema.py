@@ -14,12 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from impops.manifest.mnubo import MnuboManifest
 from impops.manifest.models import ProductManifest, ProjectManifest
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "impops-project.schema.json": ProjectManifest,
     "impops-product.schema.json": ProductManifest,
+    "impops-mnubo.schema.json": MnuboManifest,
 }
 
 

@@ -26,9 +26,11 @@ from impops.engine.state import State
 from impops.errors import ConfigError
 from impops.manifest import Project, load_project
 from impops.providers.impcentral.api.client import ImpCentralClient
-from impops.providers.impcentral.model import ImpCentralState
+from impops.providers.impcentral.model import DeviceAssignment, ImpCentralState
 from impops.providers.impcentral.session import ImpCentralSession
 from impops.providers.impcentral.settings import Settings
+from impops.providers.mnubo.registry import RegistryEntry, zone_for_group
+from impops.providers.mnubo.session import MnuboSession
 
 FORMATS = ("text", "markdown", "json")
 DEFAULT_PARALLELISM = 8
@@ -155,7 +157,15 @@ class Run:
         return list(self.project.product_names)
 
     def read_live(self, *, readonly: bool = False) -> dict[str, State]:
-        return {s.name: s.read_live(readonly=readonly) for s in self.sessions}
+        """Each provider in turn; Mnubo after impCentral, whose devices it registers."""
+        live: dict[str, State] = {}
+        for session in self.sessions:
+            if isinstance(session, MnuboSession):
+                ic = live[self.impcentral.name]
+                assert isinstance(ic, ImpCentralState)
+                session.use_registry(registry_entries(self.project, self.desired, ic))
+            live[session.name] = session.read_live(readonly=readonly)
+        return live
 
     def writers(self, live: LiveStates) -> dict[str, Writer]:
         return {s.name: s.writer(live[s.name], git_sha=self.git_sha) for s in self.sessions}
@@ -177,8 +187,52 @@ class Run:
 def open_sessions(
     project: Project, env: Mapping[str, str] | None, parallelism: int
 ) -> list[ProviderSession]:
-    """One session per provider the project uses; impCentral always comes first."""
-    return [ImpCentralSession(project, env=env, parallelism=parallelism)]
+    """One session per provider the project uses; impCentral always comes first, Mnubo
+    (when `impops.yaml` names a model file) after it."""
+    sessions: list[ProviderSession] = [ImpCentralSession(project, env=env, parallelism=parallelism)]
+    if project.mnubo is not None:
+        production = any(
+            zone_for_group(group.type) == "production"
+            for manifest in project.products
+            for group in manifest.device_groups.values()
+            if group.mnubo_object_type is not None
+        )
+        try:
+            sessions.append(MnuboSession(project.mnubo, env=env, production=production))
+        except BaseException:
+            sessions[0].close()
+            raise
+    return sessions
+
+
+def registry_entries(
+    project: Project, desired: ImpCentralState, live: ImpCentralState
+) -> list[RegistryEntry]:
+    """The devices of every group naming a Mnubo object type, by agent id.
+
+    A group's devices are its declared assignment (`devices:`) resolved through the live
+    devices, or, when assignment is not managed, the devices live in it. Devices unknown to
+    the account or without an agent id yet are left out (the next run registers them).
+    """
+    entries: list[RegistryEntry] = []
+    for manifest in project.products:
+        for name, group in manifest.device_groups.items():
+            if group.mnubo_object_type is None:
+                continue
+            zone = zone_for_group(group.type)
+            assignment = desired.resources.get(f"devices/{manifest.product}/{name}")
+            if isinstance(assignment, DeviceAssignment):
+                found = [live.find_device(ref) for ref in assignment.devices]
+                devices = [d for d in found if d is not None]
+            else:
+                address = f"devicegroup/{manifest.product}/{name}"
+                devices = [d for d in live.devices.values() if d.group_address == address]
+            entries += [
+                RegistryEntry(d.agent_id, group.mnubo_object_type, zone)
+                for d in devices
+                if d.agent_id
+            ]
+    return entries
 
 
 @contextmanager

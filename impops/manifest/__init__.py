@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from impops.manifest.loader import PROJECT_FILE, ProductSource, Project, load_project
+from impops.manifest.mnubo import MnuboManifest, MnuboModel
 from impops.manifest.models import (
     DeploymentSettings,
     DeviceGroupManifest,
@@ -19,6 +20,8 @@ __all__ = [
     "PROJECT_FILE",
     "DeploymentSettings",
     "DeviceGroupManifest",
+    "MnuboManifest",
+    "MnuboModel",
     "ProductManifest",
     "ProductSource",
     "Project",

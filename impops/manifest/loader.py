@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
 from impops.manifest.limits import path_text_problem
+from impops.manifest.mnubo import MnuboModel, load_mnubo
 from impops.manifest.models import (
     MAX_TAGS_TOTAL,
     DeploymentSettings,
@@ -63,6 +64,7 @@ class Project:
     code: Mapping[Path, str] = field(default_factory=dict)  # resolved path -> text
     defaults: DeploymentSettings = field(default_factory=DeploymentSettings)
     project_positions: PositionMap | None = None
+    mnubo: MnuboModel | None = None  # the Mnubo model file, when `mnubo:` names one
 
     def code_text(self, product: str, rel: str) -> str:
         """The text of a code file named `rel` in `product`'s file (validated at load)."""
@@ -142,6 +144,7 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
                     f"product `{name}` is retired but still declared at {declared[name]}",
                 )
             )
+    mnubo = _load_mnubo(run, project, loaded.positions, products)
     if run.problems or project is None:
         raise ManifestError(run.problems)
     names = tuple(m.product for m, _ in products) + tuple(dict.fromkeys(retired))
@@ -157,7 +160,39 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
         code=code,
         defaults=project.defaults.deployment,
         project_positions=loaded.positions,
+        mnubo=mnubo,
     )
+
+
+def _load_mnubo(
+    run: _Run,
+    project: ProjectManifest | None,
+    positions: PositionMap,
+    products: list[tuple[ProductManifest, ProductSource]],
+) -> MnuboModel | None:
+    """The Mnubo model file, and every group's `mnubo_object_type` checked against it."""
+    model = None
+    if project is not None and project.mnubo is not None:
+        model, problems, path = load_mnubo(run.root, project.mnubo, positions.value(("mnubo",)))
+        run.problems.extend(problems)
+        if path is not None and path.is_file():
+            run.files.append(path)
+    declared = set(model.manifest.object_types) if model else set()
+    for manifest, source in products:
+        for name, group in manifest.device_groups.items():
+            wanted = group.mnubo_object_type
+            if wanted is None or (model is not None and wanted in declared):
+                continue
+            if project is not None and project.mnubo is not None and model is None:
+                continue  # the model file itself is broken: reported already
+            key = ("device_groups", name, "mnubo_object_type")
+            why = (
+                f"object type `{wanted}` is not declared in {model.file}"
+                if model is not None
+                else "names a Mnubo object type, but impops.yaml has no `mnubo:` model file"
+            )
+            run.problems.append(ManifestProblem(source.positions.value(key), dotted(key), why))
+    return model
 
 
 def _validate_project(

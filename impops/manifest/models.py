@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from impops.manifest.mnubo import MNUBO_PATTERN_MESSAGES, MnuboKey
 from impops.providers.impcentral.model import WEBHOOK_CONTENT_TYPES, WEBHOOK_EVENTS
 
 # Names: 1-80 characters (impCentral's limit). `/` is refused because addresses use it as the
@@ -40,6 +41,7 @@ PATTERN_MESSAGES = {
     DEVICE_REF_PATTERN: "a device is a 16-hex device id, a MAC address (aa:bb:cc:dd:ee:ff) or "
     "a 12-character agent id",
 }
+PATTERN_MESSAGES |= MNUBO_PATTERN_MESSAGES
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)]
@@ -137,6 +139,9 @@ class ProjectManifest(_Model):
         default_factory=dict,
         description="Defaults for ${VAR} references; the environment takes precedence.",
     )
+    mnubo: str | None = Field(
+        None, description="Mnubo SmartObjects model file, relative to this file (docs/mnubo.md)."
+    )
 
 
 class Code(_Model):
@@ -183,6 +188,11 @@ class DeviceGroupManifest(_Model):
         description="Absent: assignment is not managed. A list (even empty) is the exact set.",
     )
     webhooks: list[WebhookManifest] = Field(default_factory=list)
+    mnubo_object_type: MnuboKey | None = Field(
+        None,
+        description="Register every device of this group as a Mnubo object of this type "
+        "(production groups in the production zone, the others in the sandbox).",
+    )
 
 
 class ProductManifest(_Model):

@@ -1,0 +1,1 @@
+"""The Mnubo SmartObjects provider: the data model (and device objects) as code."""
