@@ -27,6 +27,7 @@ from impops.errors import ConfigError, ImpopsError
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import attrs, rel_id
 from impops.providers.impcentral.model import GroupType
+from impops.providers.mnubo.session import MnuboSession
 from impops.render.drift import render_drift_text
 
 DEFAULT_LOGIN_KEY = "0123456789abcdef"  # the emulator's default seed login key
@@ -77,11 +78,22 @@ def run_demo(manifests: Path, stream: IO[str] | None = None) -> int:
             "IMPOPS_LOGIN_KEY": DEFAULT_LOGIN_KEY,
             # A local in-process emulator: no need to spare a shared rate limit.
             "IMPOPS_RATE_LIMIT": "0",
+            # The emulator's two Mnubo zones with their default OAuth2 clients.
+            **{
+                f"IMPOPS_MNUBO_{zone.upper()}_{name}": value
+                for zone in ("sandbox", "production")
+                for name, value in (
+                    ("URL", emu.mnubo_url(zone)),
+                    ("CLIENT_ID", f"{zone}-client"),
+                    ("CLIENT_SECRET", f"{zone}-secret"),
+                )
+            },
         }
         args = argparse.Namespace(
             dir=str(manifests), parallelism=8, prune=False, force=False, target=[], exclude=[]
         )
         _section(write, f"1. impCentral emulator running at {emu.v5_url}")
+        write(f"Mnubo emulator zones at {emu.mnubo_url('sandbox')} and .../production\n")
         write(f"Manifests: {manifests}\n")
 
         with common.open_run(args, env=env) as run:
@@ -110,6 +122,8 @@ def run_demo(manifests: Path, stream: IO[str] | None = None) -> int:
 
             _section(write, "4. someone changes the fleet behind git's back")
             for line in _out_of_band(run.client):
+                write(f"  {line}\n")
+            for line in _mnubo_out_of_band(run):
                 write(f"  {line}\n")
 
             _section(write, f"5. impops drift {manifests}")
@@ -151,6 +165,17 @@ def _out_of_band(client: ImpCentralClient) -> list[str]:
     done.append(f"edited the description of device group {name!r}")
     assert rel_id(client.get_device_group(gid), "current_deployment") == dep["id"]
     return done
+
+
+def _mnubo_out_of_band(run: common.Run) -> list[str]:
+    """Rename a timeseries in the Mnubo sandbox through the API, as someone in its UI would."""
+    session = next((s for s in run.sessions if isinstance(s, MnuboSession)), None)
+    if session is None or "sandbox" not in session.clients:
+        return []
+    session.clients["sandbox"].update_entity(
+        "timeseries", "temperature", "Temp (renamed in the Mnubo UI)", "hand edit"
+    )
+    return ["renamed the Mnubo sandbox timeseries 'temperature'"]
 
 
 def _shown(path: Path) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -189,6 +190,29 @@ def format_report(report: ApplyReport) -> str:
     return "\n".join(lines)
 
 
+def _second_pass(
+    run: common.Run, args: argparse.Namespace, report: ApplyReport, progress: Progress
+) -> ApplyReport:
+    """Changes that only this apply's own writes made plannable, applied in the same run.
+
+    impCentral gives a device its agent id when the device is first assigned, so a Mnubo
+    registry object for a newly assigned device can only be planned after the assignment.
+    Only such registry changes are applied here; anything else is left for review.
+    """
+    live = run.read_live()
+    follow = common.make_plan(run, live, args)
+    registry = [c for c in follow.changes if c.kind in common.SECOND_PASS_KINDS]
+    if not registry or len(registry) != len(follow.changes) or follow.blocked:
+        return report
+    more = apply_plan(replace(follow, changes=tuple(registry)), run.writers(live))
+    more.steps = report.steps + more.steps
+    more.added += report.added
+    more.changed += report.changed
+    more.destroyed += report.destroyed
+    progress.finish()
+    return more
+
+
 def run_apply(args: argparse.Namespace) -> int:
     saved = load_saved(Path(args.plan)) if args.plan else None
     if saved is not None:
@@ -232,6 +256,8 @@ def run_apply(args: argparse.Namespace) -> int:
                 sys.stderr if sys.stderr.isatty() else sys.stdout, tty=sys.stderr.isatty()
             )
             report = apply_plan(again, run.writers(live), on_progress=progress)
+            if report.ok:
+                report = _second_pass(run, args, report, progress)
             progress.finish()
     common.out("\n" + format_report(report))
     return int(ExitCode.OK if report.ok else ExitCode.ERROR)

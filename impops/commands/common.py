@@ -33,6 +33,9 @@ from impops.providers.mnubo.registry import RegistryEntry, zone_for_group
 from impops.providers.mnubo.session import MnuboSession
 
 FORMATS = ("text", "markdown", "json")
+# Kinds whose changes apply may plan and make in a second pass of the same run, because only
+# its own writes made them plannable (see commands/apply.py `_second_pass`).
+SECOND_PASS_KINDS = frozenset({"mnubo_objects"})
 DEFAULT_PARALLELISM = 8
 
 

@@ -31,13 +31,18 @@ def request_log(emulator: Any) -> list[dict[str, Any]]:
     return list(data)
 
 
+# POSTs that change nothing: token exchanges (impCentral, Mnubo OAuth2) and Mnubo's
+# "which of these objects exist" query.
+_NOT_WRITES = ("/auth", "/auth/token", "/oauth/token", "/api/v3/objects/exists")
+
+
 def writes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Requests that could change impCentral (auth token exchanges excluded)."""
+    """Requests that could change impCentral or Mnubo (reads and token exchanges excluded)."""
     return [
         e
         for e in entries
-        if str(e.get("method", "")).upper() != "GET"
-        and not str(e.get("path", "")).split("?")[0].rstrip("/").endswith(("/auth", "/auth/token"))
+        if str(e.get("method", "")).upper() not in ("GET", "HEAD")
+        and not str(e.get("path", "")).split("?")[0].rstrip("/").endswith(_NOT_WRITES)
     ]
 
 

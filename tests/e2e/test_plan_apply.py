@@ -204,7 +204,8 @@ def test_updates_devices_and_webhooks_end_to_end(
     )
     applied = cli("apply", str(manifests), "--auto-approve")
     assert applied.code == 0, applied.text
-    assert "0 added, 4 changed, 0 destroyed" in applied.out
+    # 1 added: the Mnubo registry object of the newly assigned device (second pass).
+    assert "1 added, 4 changed, 0 destroyed" in applied.out
     assert cli("plan", str(manifests), "--detailed-exitcode").code == 0
     # Metadata edits update in place: no new deployment, same webhook object.
     assert len(client.list_deployments()) == deployments_before

@@ -35,7 +35,7 @@ def test_examples_load() -> None:
     names = {p.relative_to(EXAMPLES.resolve()).as_posix() for p in project.files}
     assert {"impops.yaml", "weather-station/product.yaml", "asset-tracker/product.yaml"} <= names
     assert "weather-station/src/dut.device.nut" in names
-    assert len(names) == len(project.files) == 10
+    assert len(names) == len(project.files) == 11  # with mnubo.yaml
 
 
 def test_examples_desired_state() -> None:

@@ -46,16 +46,15 @@ def env(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 @pytest.fixture
 def manifests(tmp_path: Path) -> Path:
-    """The examples with the Mnubo model wired in, and one device in the development group."""
+    """The examples (which use the Mnubo model), with one device in the development group."""
     target = tmp_path / "manifests"
     shutil.copytree(EXAMPLES, target)
-    project = target / "impops.yaml"
-    project.write_text(project.read_text() + "\nmnubo: mnubo.yaml\n")
+    assert "mnubo: mnubo.yaml" in (target / "impops.yaml").read_text()  # the examples use it
     product = target / "weather-station" / "product.yaml"
     text = product.read_text().replace(
         "      - event: deployment\n        url: ${WEATHER_DEPLOY_HOOK_URL}\n",
         "      - event: deployment\n        url: ${WEATHER_DEPLOY_HOOK_URL}\n"
-        f"    devices: [{DEVICE}]\n    mnubo_object_type: weather_station\n",
+        f"    devices: [{DEVICE}]\n",
         1,
     )
     product.write_text(text)

@@ -86,7 +86,6 @@ def test_a_group_names_a_declared_object_type(tmp_path: Path) -> None:
 def test_desired_state_of_the_example(tmp_path: Path) -> None:
     root = tmp_path / "m"
     shutil.copytree(EXAMPLES, root)
-    (root / "impops.yaml").write_text((root / "impops.yaml").read_text() + "mnubo: mnubo.yaml\n")
     model = load_project(root).mnubo
     assert model is not None
     entries = [RegistryEntry("agent1", "weather_station", "production")]
