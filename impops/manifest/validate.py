@@ -62,10 +62,16 @@ class ProductCheck:
         self.problems.append(ManifestProblem(self.positions.key(path), dotted(path), message))
 
 
+# The device group that holds an apply lock (impops.providers.impcentral.lock.LOCK_GROUP).
+RESERVED_GROUP_NAME = "impops-lock"
+
+
 def check_product(check: ProductCheck) -> None:
     """Run every cross-field check of one product; results accumulate on `check`."""
     for name, group in check.groups.items():
         base: PathKey = ("device_groups", name)
+        if name == RESERVED_GROUP_NAME:
+            check.at_key(base, "this name is reserved for impops' apply lock; choose another")
         gtype = GroupType(group.type)
         _check_targets(check, base, gtype, group)
         for fld in ("region", "load_code_after_blessing"):

@@ -141,3 +141,19 @@ def test_an_expired_lock_is_taken_over(
     applied = cli("apply", str(manifests), "--auto-approve", "--force", "--lock-timeout", "10")
     assert applied.code == 0, applied.text
     assert LOCK_GROUP not in [g["attributes"]["name"] for g in client.list_device_groups()]
+
+
+def test_the_lock_group_name_is_reserved(cli: Cli, manifests: Path) -> None:
+    from impops.manifest.validate import RESERVED_GROUP_NAME
+
+    assert RESERVED_GROUP_NAME == LOCK_GROUP
+    product = manifests / "asset-tracker" / "product.yaml"
+    product.write_text(
+        product.read_text().replace(
+            "device_groups:\n", "device_groups:\n  impops-lock:\n    type: development\n", 1
+        )
+    )
+    result = cli("validate", str(manifests))
+    assert result.code == 1
+    assert "asset-tracker/product.yaml:" in result.text
+    assert "reserved for impops' apply lock" in result.text
