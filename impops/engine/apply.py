@@ -141,7 +141,12 @@ def apply_plan(
             step.status, step.detail = StepStatus.SKIPPED, str(exc)
         except ImpopsError as exc:
             step.status, step.detail = StepStatus.FAILED, redact.scrub(str(exc))
+            if follow_up.pending:
+                step.detail += f" ({follow_up.pending})"
             notify(index, step)
+            for later, rest in zip(steps, follow_ups, strict=True):
+                if later.status is StepStatus.NOT_ATTEMPTED:
+                    later.detail = rest.pending
             break
         notify(index, step)
     return report

@@ -44,6 +44,7 @@ class Resource(BaseModel):
     KIND_NOUN: ClassVar[str] = ""
     META_FIELDS: ClassVar[frozenset[str]] = frozenset({"sensitive", "source"})
     CODE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    THRESHOLDS: ClassVar[bool] = True  # counted by the update/delete share rules
 
     sensitive: frozenset[str] = frozenset()
     source: SourcePosition | None = None

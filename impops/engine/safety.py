@@ -150,7 +150,7 @@ def evaluate(
         mine = [c for c in changes if c.scope == product]
         providers = {r.PROVIDER for r in live if r.scope == product}
         providers |= {c.provider for c in mine}
-        for kind in [k for k in kinds() if k.PROVIDER in providers]:
+        for kind in [k for k in kinds() if k.PROVIDER in providers and k.THRESHOLDS]:
             existing = sum(1 for r in live if r.scope == product and r.kind == kind.kind)
             ofkind = [c for c in mine if c.kind == kind.kind]
             updates = sum(1 for c in ofkind if _is_update(c))

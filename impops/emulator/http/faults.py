@@ -32,6 +32,11 @@ class Fault:
     # Seconds for the Retry-After header of an injected 429 (issue 9: clients that honour it
     # must be testable); ignored for other statuses.
     retry_after: int = 1
+    # Let this many matching requests through first: a test can aim at the n-th write.
+    skip: int = 0
+    # Hold the request this long before failing it (before: nothing done yet; after: done),
+    # so a test can kill the client while its write is in flight.
+    delay_ms: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method.upper() == method) and fnmatch.fnmatchcase(
@@ -42,7 +47,8 @@ class Fault:
 def parse_fault(body: Any) -> Fault:
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
-    unknown = set(body) - {"method", "path", "status", "count", "drop", "after", "retry_after"}
+    known = {"method", "path", "status", "count", "drop", "after", "retry_after", "skip"}
+    unknown = set(body) - known - {"delay_ms"}
     if unknown:
         raise ValueError(f"unknown fault keys: {sorted(unknown)}")
     fault = Fault(**body)
@@ -54,6 +60,10 @@ def parse_fault(body: Any) -> Fault:
         raise ValueError("retry_after must be a non-negative integer")
     if fault.retry_after < 0:
         raise ValueError("retry_after must be a non-negative integer")
+    for name in ("skip", "delay_ms"):
+        value = getattr(fault, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer")
     return fault
 
 
@@ -81,6 +91,9 @@ class Faults:
         with self.lock:
             for fault in self.pending:
                 if fault.matches(method, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.count -= 1
                     if fault.count <= 0:
                         self.pending.remove(fault)

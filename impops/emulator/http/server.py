@@ -176,6 +176,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(controls.latency_ms / 1000)
         fault = controls.faults.take(self.command, path)
         if fault is not None and not fault.after:
+            time.sleep(fault.delay_ms / 1000)
             self._fault_note = "drop before" if fault.drop else "status before"
             if fault.drop:
                 raise _Dropped
@@ -206,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
                 resp = exc.response
         resp.headers.update(limit_headers)
         if fault is not None:  # after: the request was performed; now lose its response
+            time.sleep(fault.delay_ms / 1000)
             self._fault_note = "drop after" if fault.drop else "status after"
             if fault.drop:
                 raise _Dropped

@@ -39,6 +39,7 @@ from impops.providers.impcentral.model import (
     Product,
     Webhook,
 )
+from impops.providers.impcentral.restarts import comparable_tags, pending_restart_changes
 
 register_reasons(
     PROVIDER,
@@ -49,6 +50,7 @@ register_reasons(
         "no_deployment": "the group has no deployment yet",
         "requires_replacement": "a field impCentral cannot change in place differs",
         "devices_changed": "assigned devices differ",
+        "restart_pending": "a new deployment's restart was never sent (an apply stopped first)",
     },
 )
 
@@ -198,7 +200,7 @@ class _Differ:
     @staticmethod
     def _deployment_comparable(dep: Deployment) -> dict[str, Any]:
         data: dict[str, Any] = {name: dep.comparable()[name] for name in _DEPLOYMENT_METADATA}
-        data["tags"] = sorted(set(dep.tags) - {IMPOPS_TAG})
+        data["tags"] = comparable_tags(dep.tags, IMPOPS_TAG)
         return data
 
     def deployments(self) -> None:
@@ -350,6 +352,8 @@ class _Differ:
         self.assignments()
         self.webhooks()
         self.pruned_group_devices()
+        counts = {group: len(ids) for group, ids in self.group_devices.items()}
+        self.changes += pending_restart_changes(self.desired, self.live, self.changes, counts)
         if self.unknown_refs:
             count = len(self.unknown_refs)
             lines = "\n".join(f"  {line}" for line in self.unknown_refs)

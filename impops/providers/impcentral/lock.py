@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from impops.errors import ExitCode, ImpopsError
+from impops.errors import ConfigError, ExitCode, ImpopsError
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.api.errors import ConflictError, NotFoundError
 
@@ -63,6 +63,20 @@ class LockInfo:
 
     def describe(self) -> str:
         return f"held by {self.holder or 'unknown'} since {self.since or '(unknown)'}"
+
+
+def lock_ttl(env: Mapping[str, str]) -> float:
+    """`IMPOPS_LOCK_TTL` in seconds (default an hour); a bad value is a ConfigError."""
+    raw = env.get("IMPOPS_LOCK_TTL", "").strip()
+    if not raw:
+        return DEFAULT_TTL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ConfigError(f"IMPOPS_LOCK_TTL must be a positive number of seconds, not {raw!r}")
+    return value
 
 
 def is_lock_group(doc: Mapping[str, Any]) -> bool:

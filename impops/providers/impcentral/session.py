@@ -5,6 +5,7 @@ Built by the CLI for every project (the manifests always describe impCentral pro
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -18,7 +19,7 @@ from impops.providers.impcentral.desired import build_desired
 from impops.providers.impcentral.diff import diff
 from impops.providers.impcentral.drift import drift_input, read_live_readonly
 from impops.providers.impcentral.live import attrs, read_live
-from impops.providers.impcentral.lock import DEFAULT_TTL, ApplyLock, unlock
+from impops.providers.impcentral.lock import ApplyLock, lock_ttl, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
 from impops.providers.impcentral.settings import Settings
 from impops.providers.impcentral.writer import ChangeWriter
@@ -69,7 +70,8 @@ class ImpCentralSession:
     @contextmanager
     def lock(self, *, timeout: float) -> Iterator[None]:
         """Hold the apply lock of every managed product for the block (see `lock`)."""
-        ttl = float((self.env or {}).get("IMPOPS_LOCK_TTL") or DEFAULT_TTL)
+        env = os.environ if self.env is None else self.env
+        ttl = lock_ttl(env)
         self._lock = ApplyLock(self.client, ttl=ttl)
         self._lock.acquire(self.live_product_ids(), timeout=timeout)
         try:

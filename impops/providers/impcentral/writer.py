@@ -21,6 +21,7 @@ from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
 from impops.providers.impcentral.lock import ApplyLock
 from impops.providers.impcentral.model import (
+    IMPOPS_TAG,
     Deployment,
     DeviceAssignment,
     DeviceGroup,
@@ -30,6 +31,12 @@ from impops.providers.impcentral.model import (
     Product,
     RestartMode,
     Webhook,
+)
+from impops.providers.impcentral.restarts import (
+    PendingRestart,
+    is_pending_tag,
+    tags_for_new_deployment,
+    without_pending,
 )
 
 Doc = dict[str, Any]
@@ -75,7 +82,8 @@ class ChangeWriter:
             for r in state.of_kind(Kind.DEVICE_GROUP):
                 assert isinstance(r, DeviceGroup)
                 self.group_types[r.address] = r.type
-        self.restarts: dict[str, RestartMode] = {}  # group address -> mode
+        # group address -> (mode, deployment id whose pending-restart tag to clear)
+        self.restarts: dict[str, tuple[RestartMode, str]] = {}
         self.blocked: set[str] = set()  # addresses whose change was skipped or failed
         self.key = client.endpoint  # locks are per impCentral
 
@@ -153,6 +161,8 @@ class ChangeWriter:
             return self.assign(r, change)
         if isinstance(r, Webhook):
             return self.update_webhook(r)
+        if isinstance(r, PendingRestart):
+            return self.queue_restart(r)
         raise PlanError(f"cannot update {change.address}")
 
     def delete(self, change: Change) -> str:
@@ -297,7 +307,8 @@ class ChangeWriter:
             current = rel_id(self.client.get_device_group(gid), "current_deployment")
             if current != planned:
                 raise Skip("moved since planning (the group has a newer deployment)")
-            tags = sorted(set(d.tags) | {"impops"})
+            # A pending-restart tag until the restart is sent (see impcentral/restarts.py).
+            tags = tags_for_new_deployment(d.tags, d.restart, IMPOPS_TAG)
             doc = self.client.create_deployment(
                 gid,
                 gtype.api_type,
@@ -316,7 +327,7 @@ class ChangeWriter:
             self.client.set_min_supported_deployment(gid, dep_id)
         self.own_write(gaddr)
         if d.restart is not RestartMode.NONE:
-            self.restarts[gaddr] = d.restart
+            self.restarts[gaddr] = (d.restart, dep_id)
         return f"id {dep_id}"
 
     def update_deployment(self, d: Deployment, change: Change) -> str:
@@ -328,12 +339,16 @@ class ChangeWriter:
             group = self.client.get_device_group(gid)
             if rel_id(group, "current_deployment") != dep_id:
                 raise Skip("moved since planning (the group has a newer deployment)")
-            self.check_fingerprint(d.address, self.client.get_deployment(dep_id))
+            current_doc = self.client.get_deployment(dep_id)
+            self.check_fingerprint(d.address, current_doc)
             attributes: dict[str, Any] = {}
             if "description" in paths:
                 attributes["description"] = d.description
             if "tags" in paths:
-                attributes["tags"] = sorted(set(d.tags) | {"impops"})
+                # Keep a pending-restart tag: the restart it records is still owed.
+                live_tags = (current_doc.get("attributes") or {}).get("tags") or []
+                pending = {t for t in live_tags if is_pending_tag(str(t))}
+                attributes["tags"] = sorted(set(d.tags) | {IMPOPS_TAG} | pending)
             if "flagged" in paths:
                 attributes["flagged"] = d.flagged
             if attributes:
@@ -424,17 +439,29 @@ class ChangeWriter:
 
     # --- restarts ------------------------------------------------------------------------
 
-    def restart(self, gaddr: str, mode: RestartMode) -> None:
+    def queue_restart(self, r: PendingRestart) -> str:
+        """A restart an earlier apply owed: sent with this run's restarts, at the end."""
+        gaddr = self.group_address(r.product, r.group)
+        dep_id = self.require_id(f"deployment/{r.product}/{r.group}")
+        self.restarts[gaddr] = (r.mode, dep_id)
+        return "restart queued (sent after the other changes)"
+
+    def restart(self, gaddr: str, mode: RestartMode, dep_id: str) -> None:
+        """Restart the group's devices, then clear the deployment's pending-restart tag (a
+        kill in between restarts them once more on the next run: at least once)."""
         gid = self.require_id(gaddr)
         self.client.restart_group_devices(gid, conditional=mode is RestartMode.CONDITIONAL)
+        tags = (self.client.get_deployment(dep_id).get("attributes") or {}).get("tags") or []
+        if any(is_pending_tag(str(t)) for t in tags):
+            self.client.update_deployment(dep_id, {"tags": without_pending(map(str, tags))})
 
     def follow_ups(self) -> list[FollowUp]:
         """Restarts of groups that received a new deployment, in address order."""
         return [
             FollowUp(
                 f"restart {gaddr} ({mode.value})",
-                partial(self.restart, gaddr, mode),
-                pending="its new deployment reaches devices at their next restart",
+                partial(self.restart, gaddr, mode, dep_id),
+                pending="recorded on the deployment: the next plan shows it and apply sends it",
             )
-            for gaddr, mode in sorted(self.restarts.items())
+            for gaddr, (mode, dep_id) in sorted(self.restarts.items())
         ]
