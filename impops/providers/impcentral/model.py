@@ -188,8 +188,9 @@ class Deployment(ImpCentralResource):
     `agent_code`/`device_code` carry the text for unified diffs but are not compared (the
     digests are). `restart` and `origin` are desired-side policy, never compared.
     With Builder, the code is the built code; `sources` records what it was built from (in
-    plan files through `json_extras`, not compared: impCentral cannot know it) and `*_origins` the (source, line)
-    of each built line, so diff hunks can name where they came from (never in plan files).
+    plan files through `json_extras`, not compared: impCentral cannot know it) and
+    `*_origins` the (source, line) of each built line, so diff hunks can name where they came
+    from (never in plan files).
     `min_supported` desired True means "the group's min_supported_deployment must be its
     current deployment"; desired None means impops leaves it alone. Live: whether it is.
     """
