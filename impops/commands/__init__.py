@@ -6,6 +6,7 @@ from types import ModuleType
 
 from impops.commands import (
     apply,
+    build,
     comment,
     demo,
     drift,
@@ -22,6 +23,7 @@ COMMAND_MODULES: list[ModuleType] = [
     plan,
     apply,
     drift,
+    build,
     unlock,
     comment,
     demo,

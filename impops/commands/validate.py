@@ -1,8 +1,9 @@
 """`impops validate [DIR] [--format text|json]`: check the manifests offline, report every problem.
 
 Exit 0 when valid (one summary line), 1 when not: text lists `file:line:col: key: message` on
-stderr, json prints `{"valid": false, "problems": [...]}` on stdout. Messages pass through
-`redact.scrub`, so no secret value reaches a CI log.
+stderr, json prints `{"valid": false, "problems": [...]}` on stdout. Builder `@warning`s of a
+valid project are printed as `file:line:col: warning: message` (json: `warnings`, present only
+then), exit 0. Messages pass through `redact.scrub`, so no secret value reaches a CI log.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
             count = len(exc.problems)
             print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return int(ExitCode.ERROR)
+    if args.format == "text":  # Builder @warning: reported, never a failure
+        for warning in project.warnings:
+            print(redact.scrub(f"{warning.position}: warning: {warning.message}"), file=sys.stderr)
     state = build_desired(project)
     counts = {
         "products": len(project.products),
@@ -62,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
         "webhooks": len(state.of_kind(Kind.WEBHOOK)),
     }
     if args.format == "json":
-        print(json.dumps({"valid": True, **counts}, indent=2))
+        warnings = {"warnings": [_problem_dict(w) for w in project.warnings]}
+        print(
+            json.dumps(
+                {"valid": True, **counts, **(warnings if project.warnings else {})}, indent=2
+            )
+        )
     else:
         print(
             f"Valid: {_n(counts['products'], 'product')}, "

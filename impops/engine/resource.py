@@ -9,7 +9,8 @@ type is. A subclass says, through class attributes and small hooks:
 - its stable `address` (plans, `--target`, fingerprints) and `scope` (the unit that safety
   thresholds and summaries count per: an impCentral product, a Mnubo zone);
 - which fields never take part in comparison (`META_FIELDS`), which carry code bodies kept out
-  of plan files (`CODE_FIELDS`) and how to show them (`code_files`).
+  of plan files (`CODE_FIELDS`), how to show them (`code_files`) and where their lines came
+  from (`code_origin`).
 
 `sensitive` lists the dotted field paths whose values are secret; renderers and plan files show
 fingerprints instead. `source` is where the object was declared (desired side only).
@@ -89,6 +90,11 @@ class Resource(BaseModel):
     def code_files(self) -> dict[str, tuple[str, str]]:
         """Code bodies for human diffs: file label -> (sha256, text). Never in plan files."""
         return {}
+
+    def code_origin(self, file: str, line: int) -> str | None:
+        """Where line `line` (1-based) of code file `file` came from, e.g. `lib/utils.nut:12`
+        for preprocessed code; None when the file is its own source."""
+        return None
 
     def json_extras(self) -> dict[str, Any]:
         """Extra plan-JSON fields summarising what `CODE_FIELDS` leaves out (line counts)."""

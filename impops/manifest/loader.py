@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
+from impops.manifest.codebuild import BuiltCode, CodeBuilder
 from impops.manifest.limits import path_text_problem
 from impops.manifest.mnubo import MnuboModel, load_mnubo
 from impops.manifest.models import (
@@ -65,6 +66,8 @@ class Project:
     defaults: DeploymentSettings = field(default_factory=DeploymentSettings)
     project_positions: PositionMap | None = None
     mnubo: MnuboModel | None = None  # the Mnubo model file, when `mnubo:` names one
+    built: Mapping[tuple[str, str, str], BuiltCode] = field(default_factory=dict)  # Builder
+    warnings: tuple[ManifestProblem, ...] = ()  # Builder `@warning`s and duplicate includes
 
     def code_text(self, product: str, rel: str) -> str:
         """The text of a code file named `rel` in `product`'s file (validated at load)."""
@@ -78,6 +81,7 @@ class _Run:
     env: Mapping[str, str]
     problems: list[ManifestProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    builder: CodeBuilder | None = None
 
 
 def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Project:
@@ -105,6 +109,8 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
     if loaded is None:
         raise ManifestError(run.problems)
     project = _validate_project(run, loaded.data, loaded.positions, loaded.broken)
+    default = project.defaults.code.builder if project else None
+    run.builder = builder = CodeBuilder(run.root, run.env, default)
     raw = loaded.data
     entries = _str_list(project.products if project else raw.get("products"))
     raw_vars = raw.get("vars")
@@ -145,6 +151,8 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
                 )
             )
     mnubo = _load_mnubo(run, project, loaded.positions, products)
+    run.problems.extend(builder.problems)
+    run.files.extend(dict.fromkeys(f for f in builder.files if f not in run.files))
     if run.problems or project is None:
         raise ManifestError(run.problems)
     names = tuple(m.product for m, _ in products) + tuple(dict.fromkeys(retired))
@@ -161,6 +169,8 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
         defaults=project.defaults.deployment,
         project_positions=loaded.positions,
         mnubo=mnubo,
+        built=builder.built,
+        warnings=tuple(dict.fromkeys(builder.warnings)),
     )
 
 
@@ -330,6 +340,10 @@ def _load_product(
     unresolved = {dotted(p) for p in resolved.unresolved | loaded.broken}
     run.problems.extend(p for p in later if p.key not in unresolved)
     device_refs.extend(check.devices)
+    if run.builder is not None:  # after the checks: only files that were read are built
+        name = data.get("product")
+        product = name if isinstance(name, str) else None
+        run.builder.build_product(product, path, groups, check.code, loaded, resolved)
     for code_path, text in check.code.items():
         if code_path not in code:
             run.files.append(code_path)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints
+from pydantic import Tag as UnionTag
 
 from impops.manifest.mnubo import MNUBO_PATTERN_MESSAGES, MnuboKey
 from impops.providers.impcentral.model import WEBHOOK_CONTENT_TYPES, WEBHOOK_EVENTS
@@ -104,12 +105,59 @@ class DeploymentSettings(_Model):
     )
 
 
+BuilderValue = str | int | float | bool
+
+
+class BuilderSettings(_Model):
+    """Builder preprocessing of a group's code (docs/builder.md); presence turns it on."""
+
+    variables: dict[VarName, BuilderValue] = Field(
+        default_factory=dict,
+        description="Builder variables (like pleasebuild's -D); group values override the "
+        "project default name by name. May use ${VAR} or !secret (then masked in messages).",
+    )
+    line_control: bool | None = Field(
+        None, description="Emit `#line` markers (pleasebuild -l); default false."
+    )
+
+
+def _builder_tag(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "switch"
+    return "settings" if isinstance(value, dict | BuilderSettings) else None
+
+
+UNION_TAGS = frozenset({"switch", "settings"})  # loc parts naming a tagged union's member
+# `true`/`false` or a settings map; tagged so an error names the map's key, not both members.
+BuilderChoice = Annotated[
+    Annotated[bool, UnionTag("switch")] | Annotated[BuilderSettings, UnionTag("settings")],
+    Discriminator(
+        _builder_tag,
+        custom_error_type="builder_choice",
+        custom_error_message="expected true, false or a map (variables, line_control)",
+    ),
+]
+
+
+class CodeDefaults(_Model):
+    """Defaults of every group's `code:` section."""
+
+    builder: BuilderChoice | None = Field(
+        None,
+        description="Preprocess code with Builder: true, or settings (variables, line_control) "
+        "every group inherits; a group's `builder: false` turns it off.",
+    )
+
+
 class Defaults(_Model):
     """Project-wide defaults."""
 
     deployment: DeploymentSettings = Field(
         default_factory=DeploymentSettings,
         description="Deployment settings every group inherits field by field.",
+    )
+    code: CodeDefaults = Field(
+        default_factory=CodeDefaults, description="Defaults of every group's `code:` section."
     )
 
 
@@ -149,6 +197,11 @@ class Code(_Model):
 
     agent: str | None = Field(None, description="Agent code file (Squirrel).")
     device: str | None = Field(None, description="Device code file (Squirrel).")
+    builder: BuilderChoice | None = Field(
+        None,
+        description="Preprocess both sides with Builder (@include, @set, @if ...): true, false "
+        "or settings. Unset: the project's defaults.code.builder.",
+    )
 
 
 class WebhookManifest(_Model):

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from impops.errors import ManifestProblem
-from impops.manifest.models import PATTERN_MESSAGES
+from impops.manifest.models import PATTERN_MESSAGES, UNION_TAGS
 from impops.manifest.yaml import PathKey, PositionMap, dotted
 
 _QUOTED = re.compile(r"'([^']*)'")
@@ -60,6 +60,8 @@ def _resolve(data: Any, loc: tuple[int | str, ...]) -> tuple[PathKey, tuple[Any,
     path: list[str | int] = []
     current = data
     for index, part in enumerate(loc):
+        if part in UNION_TAGS and isinstance(current, dict) and part not in current:
+            continue  # a tagged union's member name, not a key of the data
         in_map = isinstance(current, dict) and isinstance(part, str) and part in current
         in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
         if not (in_map or in_list):
@@ -76,6 +78,10 @@ def _unwrap(annotation: Any) -> Any:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [
+                a for a in map(_unwrap, args) if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
+            args = models if len(models) == 1 else args
             annotation = args[0] if len(args) == 1 else annotation
             if len(args) != 1:
                 return annotation

@@ -36,6 +36,7 @@ SECRET_CAPABLE: tuple[tuple[object, ...], ...] = (
     ("device_groups", _ANY, "deployment", "tags", _INDEX),
     ("device_groups", _ANY, "webhooks", _INDEX, "url"),
     ("device_groups", _ANY, "devices", _INDEX),
+    ("device_groups", _ANY, "code", "builder", "variables", _ANY),
 )
 
 
@@ -150,7 +151,8 @@ def substitute(
             resolver.problem(
                 path,
                 "`!secret` is not allowed here (only descriptions, env_vars "
-                "values, region, deployment tags, webhook URLs and devices)",
+                "values, region, deployment tags, webhook URLs, devices and Builder "
+                "variables)",
             )
             # Blank the value: later checks quote names, types and targets in their messages
             # (and a value shorter than redact's minimum would not be scrubbed).

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from impops.engine.change import Change
+from impops.engine.resource import Resource
 from impops.render.values import short_sha
 
 MAX_DIFF_LINES = 400  # longer diffs are folded to their head plus a count
@@ -60,6 +62,7 @@ def code_diffs(change: Change) -> list[CodeDiff]:
                 tofile=f"{name} (manifest {short_sha(new_sha)})",
             )
         ]
+        lines = _with_origins(lines, after, name)
         body = lines[2:]
         added = sum(1 for line in body if line.startswith("+"))
         removed = sum(1 for line in body if line.startswith("-"))
@@ -67,3 +70,25 @@ def code_diffs(change: Change) -> list[CodeDiff]:
             CodeDiff(change.address, name, old_sha, new_sha, tuple(lines), added, removed)
         )
     return result
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def _with_origins(lines: list[str], after: Resource, name: str) -> list[str]:
+    """Hunk headers followed by the source of the hunk's first changed line, when the
+    resource knows it (preprocessed code): `@@ -1,3 +1,4 @@ from lib/utils.nut:12`."""
+    out = list(lines)
+    for index, line in enumerate(lines):
+        match = _HUNK.match(line)
+        if match is None:
+            continue
+        new_line = int(match.group(1)) or 1
+        for following in lines[index + 1 :]:
+            if following.startswith(("+", "-")) or following.startswith("@@"):
+                break
+            new_line += 1  # a context line
+        origin = after.code_origin(name, new_line)
+        if origin is not None:
+            out[index] = f"{line} from {origin}"
+    return out

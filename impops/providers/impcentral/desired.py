@@ -1,18 +1,23 @@
 """Manifests -> desired `ImpCentralState`: the resources impops wants impCentral to hold.
 
-Pure translation of a validated `Project` (no I/O: code texts were read and checked at load).
+Pure translation of a validated `Project` (no I/O: code texts were read, checked and, where
+Builder is on, built at load).
 Each resource carries the `SourcePosition` of its declaration and the field paths whose values
 are sensitive (they came from `${VAR}` or `!secret`).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from impops.manifest import DeploymentSettings, DeviceGroupManifest, Project
 from impops.manifest.loader import ProductSource
+from impops.manifest.models import Code
 from impops.manifest.validate import normalize_device_ref
 from impops.manifest.yaml import PathKey
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
+    CodeSource,
     Deployment,
     DeviceAssignment,
     DeviceGroup,
@@ -98,14 +103,17 @@ def _add_group(
     )
     if group.code is not None:
         settings = _merge(project.defaults, group.deployment)
-        agent = project.code_text(product, group.code.agent) if group.code.agent else ""
-        device = project.code_text(product, group.code.device) if group.code.device else ""
+        agent, agent_origins, agent_sources = _code(project, product, name, group.code, "agent")
+        device, device_origins, device_sources = _code(project, product, name, group.code, "device")
         state.add(
             Deployment(
                 product=product,
                 group=name,
                 agent_code=agent,
                 device_code=device,
+                sources=agent_sources + device_sources,
+                agent_origins=agent_origins,
+                device_origins=device_origins,
                 description=settings.description or "",
                 tags=tuple(sorted({*(settings.tags or ()), IMPOPS_TAG})),
                 flagged=bool(settings.flagged),
@@ -143,6 +151,19 @@ def _add_group(
                 source=positions.value(path),
             )
         )
+
+
+def _code(
+    project: Project, product: str, group: str, code: Code, side: str
+) -> tuple[str, tuple[tuple[str, int], ...], tuple[CodeSource, ...]]:
+    """A side's code as deployed: built by Builder when it is on for the group (then with the
+    origin of each line and the sources read), else the file as it is ("" when omitted)."""
+    built = project.built.get((product, group, side))
+    if built is not None:
+        sources = tuple(CodeSource(side=side, **asdict(ref)) for ref in built.sources)
+        return built.code, built.line_map, sources
+    rel = getattr(code, side)
+    return (project.code_text(product, rel) if rel else ""), (), ()
 
 
 def _merge(defaults: DeploymentSettings, group: DeploymentSettings) -> DeploymentSettings:

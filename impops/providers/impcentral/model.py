@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from impops import redact
 from impops.engine.drift import OWNERSHIP_TAG, Attribution
@@ -171,11 +171,26 @@ class DeviceGroup(ImpCentralResource):
         return frozenset(f"env_vars.{key}" for key in self.env_vars)
 
 
+class CodeSource(BaseModel):
+    """A source file a Builder-built side was made from: its digest and, for a GitHub
+    include, the commit its ref resolved to."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    side: str  # agent or device
+    name: str  # path relative to the manifest root, or github:owner/repo/path@ref
+    sha256: str
+    commit: str | None = None
+
+
 class Deployment(ImpCentralResource):
     """A group's current code. Code is compared by digest; a change means a new deployment.
 
     `agent_code`/`device_code` carry the text for unified diffs but are not compared (the
     digests are). `restart` and `origin` are desired-side policy, never compared.
+    With Builder, the code is the built code; `sources` records what it was built from (in
+    plan files through `json_extras`, not compared: impCentral cannot know it) and
+    `*_origins` the (source, line) of each built line, so diff hunks can name where they came
+    from (never in plan files).
     `min_supported` desired True means "the group's min_supported_deployment must be its
     current deployment"; desired None means impops leaves it alone. Live: whether it is.
     """
@@ -183,9 +198,16 @@ class Deployment(ImpCentralResource):
     kind: ClassVar[str] = Kind.DEPLOYMENT
     KIND_RANK: ClassVar[int] = 300
     KIND_NOUN: ClassVar[str] = "deployments"
-    CODE_FIELDS: ClassVar[tuple[str, ...]] = ("agent_code", "device_code")
+    # Code bodies and what is derived from them stay out of plan files; `json_extras` sums up.
+    CODE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "agent_code",
+        "device_code",
+        "agent_origins",
+        "device_origins",
+        "sources",
+    )
     META_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"sensitive", "source", "agent_code", "device_code", "restart", "origin"}
+        {"sensitive", "source", "restart", "origin", *CODE_FIELDS}
     )
     group: str
     agent_sha256: str = ""  # derived from agent_code when not given
@@ -198,6 +220,9 @@ class Deployment(ImpCentralResource):
     min_supported: bool | None = None
     restart: RestartMode = RestartMode.NONE
     origin: str = ""
+    sources: tuple[CodeSource, ...] = ()
+    agent_origins: tuple[tuple[str, int], ...] = ()
+    device_origins: tuple[tuple[str, int], ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -223,11 +248,24 @@ class Deployment(ImpCentralResource):
             "device.nut": (self.device_sha256, self.device_code),
         }
 
+    def code_origin(self, file: str, line: int) -> str | None:
+        """`lib/utils.nut:12` for line `line` (1-based) of a built file, else None."""
+        origins = {"agent.nut": self.agent_origins, "device.nut": self.device_origins}
+        lines = origins.get(file, ())
+        if not 1 <= line <= len(lines):
+            return None
+        name, source_line = lines[line - 1]
+        return f"{name}:{source_line}"
+
     def json_extras(self) -> dict[str, Any]:
-        return {
+        """Line counts, and (Builder) the digest and commit of every source read."""
+        extras: dict[str, Any] = {
             "agent_lines": len(self.agent_code.splitlines()),
             "device_lines": len(self.device_code.splitlines()),
         }
+        if self.sources:
+            extras["sources"] = [source.model_dump(mode="json") for source in self.sources]
+        return extras
 
     def restart_on(self, action: str) -> str | None:
         """A new deployment (a create) restarts devices by the group's restart policy."""

@@ -1,0 +1,4 @@
+// Temperature sensor on @{PLATFORM}.
+function readTemperature() {
+    return hardware.millis() % 40;
+}
