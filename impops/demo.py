@@ -79,15 +79,7 @@ def run_demo(manifests: Path, stream: IO[str] | None = None) -> int:
             # A local in-process emulator: no need to spare a shared rate limit.
             "IMPOPS_RATE_LIMIT": "0",
             # The emulator's two Mnubo zones with their default OAuth2 clients.
-            **{
-                f"IMPOPS_MNUBO_{zone.upper()}_{name}": value
-                for zone in ("sandbox", "production")
-                for name, value in (
-                    ("URL", emu.mnubo_url(zone)),
-                    ("CLIENT_ID", f"{zone}-client"),
-                    ("CLIENT_SECRET", f"{zone}-secret"),
-                )
-            },
+            **emu.mnubo_env(),
         }
         args = argparse.Namespace(
             dir=str(manifests), parallelism=8, prune=False, force=False, target=[], exclude=[]

@@ -53,6 +53,16 @@ class EmulatorServer:
         self.base_url = f"http://{host}:{port}"
         self.v5_url = self.base_url + "/v5"
 
+    def mnubo_env(self) -> dict[str, str]:
+        """`IMPOPS_MNUBO_*` settings pointing impops at both zones with the default clients
+        (the demo, tests and users' CI use the same names; see docs/mnubo.md)."""
+        env = {}
+        for zone in ("sandbox", "production"):
+            env[f"IMPOPS_MNUBO_{zone.upper()}_URL"] = self.mnubo_url(zone)
+            env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_ID"] = f"{zone}-client"
+            env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_SECRET"] = f"{zone}-secret"
+        return env
+
     def mnubo_url(self, zone: str = "sandbox") -> str:
         """A Mnubo client's base URL for `zone` ("sandbox" or "production")."""
         if zone not in ("sandbox", "production"):

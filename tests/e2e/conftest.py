@@ -36,15 +36,7 @@ def env(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "IMPOPS_LOGIN_KEY": LOGIN_KEY,
         "IMPOPS_UNBOND_KEY": UNBOND_KEY,
         "IMPOPS_RATE_LIMIT": "0",
-        **{
-            f"IMPOPS_MNUBO_{zone.upper()}_{name}": value
-            for zone in ("sandbox", "production")
-            for name, value in (
-                ("URL", emulator.mnubo_url(zone)),
-                ("CLIENT_ID", f"{zone}-client"),
-                ("CLIENT_SECRET", f"{zone}-secret"),
-            )
-        },
+        **emulator.mnubo_env(),
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -49,11 +49,8 @@ def _env(emu: EmulatorServer) -> dict[str, str]:
         "IMPOPS_LOGIN_KEY": LOGIN_KEY,
         "IMPOPS_RATE_LIMIT": "0",
         "NO_COLOR": "1",
+        **emu.mnubo_env(),
     }
-    for zone in ("sandbox", "production"):
-        env[f"IMPOPS_MNUBO_{zone.upper()}_URL"] = emu.mnubo_url(zone)
-        env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_ID"] = f"{zone}-client"
-        env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_SECRET"] = f"{zone}-secret"
     return env
 
 

@@ -31,10 +31,8 @@ def test_plan_out_then_comment(
     monkeypatch.setenv("IMPOPS_ENDPOINT", emulator.v5_url)
     monkeypatch.setenv("IMPOPS_LOGIN_KEY", "0123456789abcdef")
     monkeypatch.setenv("IMPOPS_RATE_LIMIT", "0")
-    for zone in ("sandbox", "production"):
-        monkeypatch.setenv(f"IMPOPS_MNUBO_{zone.upper()}_URL", emulator.mnubo_url(zone))
-        monkeypatch.setenv(f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_ID", f"{zone}-client")
-        monkeypatch.setenv(f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_SECRET", f"{zone}-secret")
+    for key, value in emulator.mnubo_env().items():
+        monkeypatch.setenv(key, value)
     redact.reset_for_tests()
     plan = tmp_path / "plan.json"
     assert main(["plan", str(manifests), "--out", str(plan)]) == 0

@@ -18,15 +18,8 @@ DEVICE = "df7356268deeb9c2"  # a device of the emulator's default seed
 
 
 def mnubo_env(emulator: Any) -> dict[str, str]:
-    return {
-        f"IMPOPS_MNUBO_{zone.upper()}_{name}": value
-        for zone in ("sandbox", "production")
-        for name, value in (
-            ("URL", emulator.mnubo_url(zone)),
-            ("CLIENT_ID", f"{zone}-client"),
-            ("CLIENT_SECRET", f"{zone}-secret"),
-        )
-    }
+    env: dict[str, str] = emulator.mnubo_env()
+    return env
 
 
 @pytest.fixture
