@@ -12,6 +12,7 @@ from impops.commands import (
     emulator,
     plan,
     schema,
+    show,
     unlock,
     validate,
 )
@@ -20,6 +21,7 @@ from impops.commands import (
 COMMAND_MODULES: list[ModuleType] = [
     validate,
     plan,
+    show,
     apply,
     drift,
     unlock,
