@@ -294,7 +294,8 @@ class SavedPlan:
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise PlanError(f"{path}: malformed plan file (missing {exc})") from exc
-        safety = data.get("safety") if isinstance(data.get("safety"), dict) else {}
+        raw_safety = data.get("safety")
+        safety: dict[str, Any] = raw_safety if isinstance(raw_safety, dict) else {}
         if checksum_of(changes) != checksum:
             raise StalePlanError(
                 f"{path}: checksum mismatch, the plan file was modified after it was written"
