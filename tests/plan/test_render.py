@@ -109,8 +109,8 @@ def test_text_wording() -> None:
     assert "~ env_vars.API_KEY: (sensitive value) -> (sensitive value)" in out
     assert out.index("will be destroyed") < out.index("will be created")  # destroys first
     assert (
-        "FAIL [weather-station] deployment/weather-station/production is protected: it raises min_supported on production group 'production'"
-        in out
+        "FAIL [weather-station] deployment/weather-station/production is protected: "
+        "it raises min_supported on production group 'production'" in out
     )
     assert "override: --allow deployment/weather-station/production (this change only)" in out
     assert "Error: the plan is blocked by a safety rule" in out
