@@ -182,6 +182,13 @@ def shown_checks(view: PlanView) -> tuple[list[dict[str, Any]], int]:
     return shown, len(view.checks) - len(shown)
 
 
+def quiet_line(view: PlanView, quiet: int) -> str:
+    """The folded checks in one line, naming the scopes they covered."""
+    scopes = sorted({str(c.get("product")) for c in view.checks if c.get("product")})
+    where = f" ({', '.join(scopes)})" if scopes else ""
+    return f"{quiet} other check{'s' if quiet != 1 else ''} passed (nothing counted){where}"
+
+
 def unmanaged_lines(view: PlanView) -> list[str]:
     """Pruning-off objects are listed; undeclared children are only counted."""
     kept = [u for u in view.unmanaged if u.get("reason") == "pruning_off"]

@@ -19,6 +19,7 @@ from impops.render.common import (
     heading,
     plan_sentence,
     protection_note,
+    quiet_line,
     reason_line,
     short_change,
     shown_checks,
@@ -158,7 +159,7 @@ def _safety(view: PlanView) -> list[str]:
         override = f" — override: {c['override']}" if c.get("override") else ""
         lines.append(f"<li>{mark} [{e(c.get('product'))}] {e(c.get('detail'))}{e(override)}</li>")
     if quiet:
-        lines.append(f"<li>ok: {quiet} other checks passed (nothing counted)</li>")
+        lines.append(f"<li>ok: {e(quiet_line(view, quiet))}</li>")
     return [*lines, "</ul>"]
 
 

@@ -24,6 +24,7 @@ from impops.render.common import (
     filters,
     plan_sentence,
     protection_note,
+    quiet_line,
     reason_line,
     short_change,
     shown_checks,
@@ -170,9 +171,7 @@ def _safety(view: PlanView) -> list[str]:
         where = "" if detail.startswith("[") else f"[{c.get('product')}] "
         lines.append(f"- {'✅' if c.get('passed') else '❌'} {where}{detail}")
     if quiet:
-        lines.append(
-            f"- ✅ {quiet} other check{'s' if quiet != 1 else ''} passed (nothing counted)"
-        )
+        lines.append(f"- ✅ {quiet_line(view, quiet)}")
     lines.extend(f"- ⚠️ `--allow {a}` matched no protected change" for a in view.unused_allow)
     return [*lines, "", "</details>", ""]
 

@@ -14,6 +14,7 @@ from impops.render.common import (
     heading,
     plan_sentence,
     protection_note,
+    quiet_line,
     reason_line,
     shown_checks,
     targeting_lines,
@@ -106,7 +107,7 @@ def _safety(out: _Out, view: PlanView) -> None:
         if check.get("override") and not passed:
             out.add(f"       override: {check['override']}")
     if quiet:
-        out.add(f"  ok   {quiet} other check{'s' if quiet != 1 else ''} passed (nothing to count)")
+        out.add(f"  ok   {quiet_line(view, quiet)}")
     for address in view.unused_allow:
         out.add(f"  note --allow {address} matched no protected change", "~")
     if view.blocked:
