@@ -194,4 +194,11 @@ and point impops at it from another:
   impops drift {manifests} --format markdown # exit 2 when live state differs
 
 Edit a code file under {manifests} and plan again to see a new deployment planned.
+For example, src/app.agent.nut of weather-station reaches the development and production
+groups; production's deployment sets min_supported: true, which forces every production
+device off older code, so that one change is protected and the plan is blocked (exit 3).
+Permit exactly that change, review, and apply exactly the reviewed plan:
+
+  impops plan {manifests} --allow deployment/weather-station/production --out plan.json
+  impops apply {manifests} --plan plan.json  # the --allow is recorded in plan.json
 """

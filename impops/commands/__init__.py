@@ -13,6 +13,7 @@ from impops.commands import (
     emulator,
     plan,
     schema,
+    show,
     unlock,
     validate,
 )
@@ -21,6 +22,7 @@ from impops.commands import (
 COMMAND_MODULES: list[ModuleType] = [
     validate,
     plan,
+    show,
     apply,
     drift,
     build,

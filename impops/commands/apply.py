@@ -89,16 +89,20 @@ def adopt_saved_filters(args: argparse.Namespace, saved: SavedPlan) -> None:
     if not args.target and not args.exclude:
         args.target = [str(t) for t in source.get("target_filter") or ()]
         args.exclude = [str(e) for e in source.get("exclude_filter") or ()]
+    if not args.allow:  # the reviewed plan's --allow list is part of what was approved
+        args.allow = list(saved.allowed)
 
 
 def check_saved_plan(path: Path, saved: SavedPlan, plan: Plan) -> None:
     """Raise StalePlanError unless `plan` (recomputed now) is the saved one and live is unmoved
     (the fingerprints the recomputed plan read equal the saved ones)."""
-    if saved.checksum != plan.checksum:
+    moved = saved.moved(plan)
+    if saved.checksum != plan.checksum or moved:
+        what = "; ".join(moved[:5]) + (f"; and {len(moved) - 5} more" if len(moved) > 5 else "")
         raise StalePlanError(
             f"saved plan is stale: {path} has checksum {saved.checksum}, but the plan "
-            f"recomputed from the manifests and live impCentral is {plan.checksum} (changed "
-            "manifests, changed live objects, or different --prune/--target flags); "
+            f"recomputed from the manifests and live impCentral is {plan.checksum} "
+            f"({what or 'different --prune/--target flags'}); "
             "nothing was written. Run `impops plan --out` again and review it."
         )
     moved = sorted(

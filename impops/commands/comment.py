@@ -15,7 +15,6 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from impops import redact
 from impops.errors import ConfigError, ExitCode
@@ -113,18 +112,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def plan_key(doc: render.PlanDocument, env: Mapping[str, str]) -> str:
-    """The manifest directory relative to the checkout (same on every runner), plus targets."""
-    root = Path(doc.manifest_root)
-    base = Path(env.get("GITHUB_WORKSPACE") or env.get("CI_PROJECT_DIR") or os.getcwd())
-    if root.is_absolute():
-        try:
-            root = root.resolve().relative_to(base.resolve())
-        except ValueError:
-            root = Path(root.name or "manifests")
-    key = root.as_posix()
-    if doc.targets:
-        key += "[" + ",".join(doc.targets) + "]"
-    return key
+    """The key the plan's own header uses (one function: `impops.render.identity.plan_key`)."""
+    return render.plan_key(doc.manifest_root, doc.targets, env)
 
 
 def run_comment(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:

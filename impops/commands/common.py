@@ -32,7 +32,7 @@ from impops.providers.impcentral.settings import Settings
 from impops.providers.mnubo.registry import RegistryEntry, zone_for_group
 from impops.providers.mnubo.session import MnuboSession
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "html")
 # Kinds whose changes apply may plan and make in a second pass of the same run, because only
 # its own writes made them plannable (see commands/apply.py `_second_pass`).
 SECOND_PASS_KINDS = frozenset({"mnubo_objects"})
@@ -63,6 +63,14 @@ def add_plan_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prune", action="store_true", help="delete objects not in the manifests")
     parser.add_argument(
         "--force", action="store_true", help="allow protected changes and exceeded thresholds"
+    )
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="permit the protected change to exactly this address (repeatable; narrower than "
+        "--force; recorded in the saved plan)",
     )
     parser.add_argument(
         "--target", action="append", default=[], metavar="ADDR", help="only these addresses (glob)"
@@ -260,6 +268,7 @@ def plan_options(run: Run, args: argparse.Namespace) -> PlanOptions:
     return PlanOptions(
         prune=bool(getattr(args, "prune", False) or run.project.prune),
         force=bool(getattr(args, "force", False)),
+        allow=tuple(getattr(args, "allow", []) or ()),
         safety=run.project.safety,
         targets=tuple(getattr(args, "target", []) or ()),
         excludes=tuple(getattr(args, "exclude", []) or ()),
@@ -274,18 +283,12 @@ def make_plan(run: Run, live: LiveStates, args: argparse.Namespace) -> Plan:
     return build_plan(inputs, plan_options(run, args), source)
 
 
-def render_plan(plan: Plan, fmt: str, *, color: bool = False) -> str:
-    if fmt == "markdown":
-        from impops.render.markdown import render_markdown
+def render_plan(plan: Plan, fmt: str, *, color: bool = False, **options: Any) -> str:
+    """Render a live plan in `fmt` through the one view the saved-plan renderers use too."""
+    from impops.render.formats import render_view
+    from impops.render.view import view_of_plan
 
-        return render_markdown(plan)
-    if fmt == "json":
-        from impops.render.json import render_json
-
-        return render_json(plan)
-    from impops.render.text import render_text
-
-    return render_text(plan, color=color)
+    return render_view(view_of_plan(plan), fmt, color=color, **options)
 
 
 def is_blocked(plan: Any) -> bool:

@@ -9,12 +9,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from impops import redact
 from impops.commands import common
+from impops.engine.plan import Plan
 from impops.errors import ConfigError, ExitCode
 from impops.github import append_step_summary
+from impops.render.common import apply_command
+from impops.render.formats import render_view
+from impops.render.identity import repo_relative
+from impops.render.markdown import DEFAULT_MAX_CHARS
+from impops.render.view import view_of_plan
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,34 +39,82 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out",
         "-o",
         metavar="FILE",
-        help="also save the plan JSON (no secrets), for apply --plan",
+        help="also save the plan JSON (no secrets), for apply --plan; with --format html, "
+        "FILE.html gets the page and FILE.json the plan",
     )
     parser.add_argument(
         "--detailed-exitcode",
         action="store_true",
         help="exit 2 when there are changes (0 when none)",
     )
+    add_render_flags(parser)
     common.add_plan_flags(parser)
     parser.add_argument("--no-color", action="store_true", help="plain text output")
     parser.set_defaults(func=run_plan)
 
 
+def add_render_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags of the markdown comment (shared with `impops show`)."""
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=DEFAULT_MAX_CHARS,
+        metavar="N",
+        help=f"markdown: fit the comment in N characters, degrading in tiers (default "
+        f"{DEFAULT_MAX_CHARS:,}: GitHub's limit)",
+    )
+    parser.add_argument(
+        "--artifact-url", metavar="URL", help="markdown/html: link to the uploaded full plan"
+    )
+
+
+def with_relative_root(plan: Plan) -> Plan:
+    """The plan with its manifest directory relative to the repository root, so the plan file,
+    its header and the sticky marker are the same on every runner (no absolute checkout path)."""
+    root = repo_relative(plan.source.manifest_root)
+    return replace(plan, source=replace(plan.source, manifest_root=root))
+
+
+def render_options(args: argparse.Namespace, fmt: str, plan_file: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"plan_file": plan_file}
+    if fmt == "markdown":
+        options |= {"max_chars": args.max_chars, "artifact_url": args.artifact_url}
+    return options
+
+
+def write_output(path: Path, text: str, what: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the {what} to {str(path)!r}: {exc.strerror}") from None
+    print(redact.scrub(f"Saved the {what} to {path}."), file=sys.stderr)
+
+
 def run_plan(args: argparse.Namespace) -> int:
     with common.open_run(args) as run:
         live = run.read_live()
-        plan = common.make_plan(run, live, args)
+        plan = with_relative_root(common.make_plan(run, live, args))
     color = args.format == "text" and common.use_color(args, sys.stdout)
-    text = common.render_plan(plan, args.format, color=color)
-    common.out(text)
+    # --format html --out FILE: the page goes to FILE and the plan JSON beside it.
+    html_out = args.format == "html" and args.out and not args.out.endswith(".json")
+    plan_file = str(Path(args.out).with_suffix(".json")) if html_out else args.out
+    view = view_of_plan(plan)
+    text = render_view(
+        view, args.format, color=color, **render_options(args, args.format, plan_file)
+    )
+    if html_out:
+        write_output(Path(args.out), text, "HTML plan")
+    else:
+        common.out(text)
     if args.format == "markdown":
         append_step_summary(text, os.environ)  # a no-op unless GITHUB_STEP_SUMMARY is set
-    if args.out:
-        path = Path(args.out)
-        try:
-            plan.save(path)
-        except OSError as exc:
-            raise ConfigError(f"cannot write the plan to {str(path)!r}: {exc.strerror}") from None
-        print(redact.scrub(f"Saved the plan to {path}."), file=sys.stderr)
+    if plan_file:
+        write_output(Path(plan_file), render_view(view, "json"), "plan")
+        if plan.has_changes and not plan.blocked:
+            print(
+                redact.scrub(f"To apply exactly this plan: {apply_command(view, plan_file)}"),
+                file=sys.stderr,
+            )
     if common.is_blocked(plan):
         return int(ExitCode.BLOCKED)
     if args.detailed_exitcode and plan.has_changes:

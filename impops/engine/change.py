@@ -72,7 +72,8 @@ class Change:
     after: Resource | None
     reason: str
     fields: tuple[FieldChange, ...] = ()
-    protected: bool = False  # deleting/changing it always needs --force
+    protected: bool = False  # deleting/changing it always needs --force (or --allow ADDRESS)
+    protected_reason: str = ""  # why it is protected, in words a reviewer can judge
     devices_affected: int = 0
     impossible: str = ""  # the API cannot make this change: why, and the way out
 

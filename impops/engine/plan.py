@@ -39,6 +39,7 @@ class PlanOptions:
 
     prune: bool = False
     force: bool = False
+    allow: tuple[str, ...] = ()  # addresses of protected changes permitted one by one
     safety: Mapping[str, SafetyThresholds] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # fnmatch globs on addresses
     excludes: tuple[str, ...] = ()
@@ -142,7 +143,9 @@ def change_json(change: Change) -> dict[str, Any]:
             "fields": [field_json(f) for f in change.fields],
         },
         "action_reason": change.reason,
+        "action_reason_text": change.reason_text,
         "protected": change.protected,
+        "protected_reason": change.protected_reason if change.protected else "",
         "devices_affected": change.devices_affected,
         "restart": restart,
     }
@@ -242,6 +245,23 @@ class SavedPlan:
     blocked: bool
     resource_changes: list[dict[str, Any]]
     data: dict[str, Any]
+    forced: bool = False  # made with --force: safety violations were overridden wholesale
+    allowed: tuple[str, ...] = ()  # made with --allow: protected changes permitted one by one
+
+    def moved(self, plan: Plan) -> list[str]:
+        """What differs between this saved plan and `plan` (recomputed now), in words: changes
+        gone, new, or different, and a changed `--allow`/`--force`; empty when they agree."""
+        old = {str(c.get("address")): c for c in self.resource_changes}
+        new = {c["address"]: c for c in plan.resource_changes()}
+        found = [f"{a} is no longer planned" for a in old if a not in new]
+        found += [f"{a} is newly planned" for a in new if a not in old]
+        found += [f"{a} changed" for a in old if a in new and old[a] != new[a]]
+        if tuple(self.allowed) != plan.safety.allowed:
+            found.append(f"--allow differs (saved {list(self.allowed)}, now "
+                         f"{list(plan.safety.allowed)})")  # fmt: skip
+        if self.forced != plan.safety.forced:
+            found.append(f"--force differs (saved {self.forced}, now {plan.safety.forced})")
+        return found
 
     @staticmethod
     def load(path: str | Path) -> SavedPlan:
@@ -274,6 +294,8 @@ class SavedPlan:
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise PlanError(f"{path}: malformed plan file (missing {exc})") from exc
+        raw_safety = data.get("safety")
+        safety: dict[str, Any] = raw_safety if isinstance(raw_safety, dict) else {}
         if checksum_of(changes) != checksum:
             raise StalePlanError(
                 f"{path}: checksum mismatch, the plan file was modified after it was written"
@@ -285,9 +307,11 @@ class SavedPlan:
             fingerprints=fingerprints,
             source=plan_source,
             applyable=bool(data.get("applyable", False)),
-            blocked=bool(data.get("safety", {}).get("blocked", False)),
+            blocked=bool(safety.get("blocked", False)),
             resource_changes=changes,
             data=data,
+            forced=bool(safety.get("forced", False)),
+            allowed=tuple(str(a) for a in safety.get("allowed") or ()),
         )
 
 
@@ -330,7 +354,9 @@ def build_plan(inputs: Iterable[PlanInput], options: PlanOptions, source: PlanSo
     unmanaged = tuple(
         u for u in all_unmanaged if selected(u.address, options.targets, options.excludes)
     )
-    safety = evaluate(changes, live_resources, scopes, options.safety, force=options.force)
+    safety = evaluate(
+        changes, live_resources, scopes, options.safety, force=options.force, allow=options.allow
+    )
     return Plan(
         changes=changes,
         unmanaged=unmanaged,

@@ -60,6 +60,8 @@ class SafetyReport:
 
     checks: tuple[SafetyCheck, ...]
     forced: bool
+    allowed: tuple[str, ...] = ()  # `--allow ADDRESS`: protected changes permitted one by one
+    unused_allow: tuple[str, ...] = ()  # --allow addresses that matched no protected change
 
     @property
     def violations(self) -> tuple[SafetyCheck, ...]:
@@ -76,6 +78,8 @@ class SafetyReport:
         return {
             "blocked": self.blocked,
             "forced": self.forced,
+            "allowed": list(self.allowed),
+            "unused_allow": list(self.unused_allow),
             "checks": [c.to_dict() for c in self.checks],
             "violations": [c.detail for c in self.violations],
         }
@@ -139,11 +143,13 @@ def evaluate(
     safety: Mapping[str, SafetyThresholds],
     *,
     force: bool,
+    allow: Iterable[str] = (),
 ) -> SafetyReport:
     """Evaluate every rule for every scope (`products`: an impCentral product, a Mnubo zone);
     the share rules run for every kind of the providers present in that scope. See
     docs/plan.md "Safety"."""
     live = list(live)
+    allow = tuple(dict.fromkeys(allow))
     checks: list[SafetyCheck] = []
     for product in sorted(set(products)):
         limits = thresholds_for(product, safety)
@@ -193,19 +199,7 @@ def evaluate(
                     1,
                 )
             )
-        protected = [c.address for c in mine if c.protected]
-        if protected:
-            detail = (
-                f"[{product}] {len(protected)} protected change"
-                f"{'s' if len(protected) != 1 else ''} ({', '.join(protected)}), force required"
-            )
-            checks.append(
-                SafetyCheck("protected", product, None, False, detail, "--force", len(protected))
-            )
-        else:
-            checks.append(
-                SafetyCheck("protected", product, None, True, "no protected objects changed")
-            )
+        checks.extend(_protected_checks(product, mine, allow))
         if limits.max_devices_affected is not None:
             devices = sum(c.devices_affected for c in mine)
             limit = limits.max_devices_affected
@@ -228,4 +222,33 @@ def evaluate(
                         "max_devices_affected", product, None, False, detail, override, devices
                     )
                 )
-    return SafetyReport(tuple(checks), force)
+    used = {c.address for c in changes if c.protected}
+    unused = tuple(a for a in allow if a not in used)
+    return SafetyReport(tuple(checks), force, allow, unused)
+
+
+def _why(change: Change) -> str:
+    if change.protected_reason:
+        return change.protected_reason
+    verb = "deletes" if change.action is Action.DELETE else "changes"
+    return f"{verb} a protected {change.kind} object"
+
+
+def _protected_checks(
+    product: str, changes: Sequence[Change], allow: Sequence[str]
+) -> list[SafetyCheck]:
+    """One check per protected change, saying why it is protected and how to permit exactly
+    it (`--allow ADDRESS`); changes named by `--allow` pass. None protected: one quiet check."""
+    protected = [c for c in changes if c.protected]
+    if not protected:
+        return [SafetyCheck("protected", product, None, True, "no protected objects changed")]
+    checks = []
+    for c in protected:
+        if c.address in allow:
+            detail = f"{c.address} {_why(c)}: allowed by --allow {c.address}"
+            checks.append(SafetyCheck("protected", product, None, True, detail, count=1))
+        else:
+            detail = f"[{product}] {c.address} is protected: it {_why(c)}"
+            override = f"--allow {c.address} (this change only), or --force"
+            checks.append(SafetyCheck("protected", product, None, False, detail, override, 1))
+    return checks

@@ -45,5 +45,5 @@ def test_plan_out_then_comment(
     assert f"{data['summary']['add']} to add" in body
     assert "devicegroup/weather-station/production" in body
     assert "(sensitive value)" in body  # env var secrets masked in the create details
-    assert "impops apply --plan plan.json" in body
+    assert "impops apply fleet --plan plan.json" in body  # the exact command, with its directory
     assert str(tmp_path) not in body

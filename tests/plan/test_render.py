@@ -108,7 +108,11 @@ def test_text_wording() -> None:
     assert "+++ agent.nut (manifest" in out
     assert "~ env_vars.API_KEY: (sensitive value) -> (sensitive value)" in out
     assert out.index("will be destroyed") < out.index("will be created")  # destroys first
-    assert "FAIL [weather-station] 1 protected change" in out
+    assert (
+        "FAIL [weather-station] deployment/weather-station/production is protected: "
+        "it raises min_supported on production group 'production'" in out
+    )
+    assert "override: --allow deployment/weather-station/production (this change only)" in out
     assert "Error: the plan is blocked by a safety rule" in out
     assert "\x1b[" not in out
     assert "\x1b[32m" in render_text(rep_plan(), color=True)
@@ -138,9 +142,11 @@ def test_markdown_layout() -> None:
     assert "base `a1b2c3d`" in md
     assert "> [!WARNING]" in md
     assert "> **2 destroys**" in md
-    assert "| Action | Address | Change | Reason |" in md
+    assert "| Action | Address | Change |\n" in md  # no reason-code column
+    assert "missing_in_live" not in md
     assert (
-        "<details><summary>Code diff: deployment/weather-station/production agent.nut (+2 −1)" in md
+        "<details><summary>Code diff: agent.nut (+2 −1) for deployment/weather-station/production"
+        in md
     )
     assert "**To apply**" not in md  # blocked plans are not applyable
 
@@ -169,11 +175,12 @@ def test_markdown_size_tiers() -> None:
     assert "| Action |" in tier3
     assert "Safety checks" not in tier3
     assert len(tier3) <= 1500
-    tier4 = render_markdown(p, max_chars=800)
+    tier4 = render_markdown(p, max_chars=700)
     assert TIER_NOTES[4] in tier4
     assert "| Action |" not in tier4
     assert "Plan: 2 to add, 0 to change, 0 to destroy." in tier4
-    assert len(tier4) <= 800
+    assert len(tier4) <= 700
+    assert "plan artifact" in tier4
     tiny = render_markdown(p, max_chars=200)
     assert len(tiny) <= 200
     assert tiny.startswith("<!-- impops:plan:")

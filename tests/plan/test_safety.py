@@ -99,7 +99,11 @@ def test_protected_change_needs_force() -> None:
     rule = check(p, "protected", None)
     assert p.blocked
     assert not rule.passed
-    assert rule.override == "--force"
+    assert (
+        rule.override
+        == "--allow deployment/weather-station/production (this change only), or --force"
+    )
+    assert "raises min_supported on production group 'production'" in rule.detail
     assert "deployment/weather-station/production" in rule.detail
     forced = plan(f.desired, f.live, force=True)
     assert not forced.blocked

@@ -60,6 +60,18 @@ _REPLACE_GROUP_FIELDS = frozenset({"type", "region"})
 _DEPLOYMENT_METADATA = ("description", "tags", "flagged")
 
 
+_FACTORY_FIELDS = frozenset({"production_target", "dut_target", "load_code_after_blessing"})
+
+
+def _group_protection(group: DeviceGroup, name: str, flagged: bool) -> str:
+    """Why deleting or replacing this group is protected, e.g. "a production group 'eu'"."""
+    if group.type.is_protected:
+        return f"a {group.type.value} group {name!r} (it reaches real devices)"
+    if flagged:
+        return f"group {name!r}, whose current deployment is flagged"
+    return f"group {name!r}"
+
+
 def group_address(product: str, group: str) -> str:
     return f"devicegroup/{product}/{group}"
 
@@ -161,6 +173,7 @@ class _Differ:
             if any(f.path.split(".")[0] in _REPLACE_GROUP_FIELDS for f in fields):
                 self.fresh_groups.add(address)
                 protected = live.type.is_protected or self.flagged_live(res.product, res.name)
+                why = _group_protection(live, res.name, self.flagged_live(res.product, res.name))
                 self.add(
                     Change(
                         Action.REPLACE,
@@ -169,6 +182,7 @@ class _Differ:
                         "requires_replacement",
                         fields,
                         protected=protected,
+                        protected_reason=f"replaces {why}" if protected else "",
                         devices_affected=self.device_count(address),
                     )
                 )
@@ -176,16 +190,22 @@ class _Differ:
             paths = {f.path for f in fields}
             protected = res.type.is_fixture and bool(paths & {"production_target", "dut_target"})
             protected |= res.type.allows_region and "load_code_after_blessing" in paths
-            self.add(Change(Action.UPDATE, live, res, "fields_changed", fields, protected))
+            why = (
+                f"changes the factory settings ({', '.join(sorted(paths & _FACTORY_FIELDS))}) "
+                f"of {res.type.value} group {res.name!r}"
+                if protected
+                else ""
+            )
+            self.add(Change(Action.UPDATE, live, res, "fields_changed", fields, protected, why))
         for address, live_res in sorted(self.live_res.items()):
             if not isinstance(live_res, DeviceGroup) or address in self.desired_groups:
                 continue
             if not self.prune:
                 self.leave(live_res, "pruning_off")
                 continue
-            protected = live_res.type.is_protected or self.flagged_live(
-                live_res.product, live_res.name
-            )
+            flagged = self.flagged_live(live_res.product, live_res.name)
+            protected = live_res.type.is_protected or flagged
+            why = _group_protection(live_res, live_res.name, flagged)
             self.add(
                 Change(
                     Action.DELETE,
@@ -193,6 +213,7 @@ class _Differ:
                     None,
                     "not_in_manifests",
                     protected=protected,
+                    protected_reason=f"deletes {why}" if protected else "",
                     devices_affected=self.device_count(address),
                 )
             )
@@ -238,6 +259,10 @@ class _Differ:
                         # Raising the minimum forces devices off older code; a group's first
                         # deployment has no older code, so only a *new* one is protected.
                         protected=production and res.min_supported is True and live_dep is not None,
+                        protected_reason=(
+                            f"raises min_supported on production group {res.group!r}: its "
+                            "devices can no longer run the older code"
+                        ),
                         devices_affected=devices,
                     )
                 )
@@ -258,6 +283,10 @@ class _Differ:
                         "fields_changed",
                         fields,
                         protected=production and raise_min,
+                        protected_reason=(
+                            f"raises min_supported on production group {res.group!r}: its "
+                            "devices can no longer run the older code"
+                        ),
                         devices_affected=devices if raise_min else 0,
                     )
                 )
