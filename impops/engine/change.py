@@ -75,6 +75,7 @@ class Change:
     protected: bool = False  # deleting/changing it always needs --force
     devices_affected: int = 0
     impossible: str = ""  # the API cannot make this change: why, and the way out
+    note: str = ""  # what a reviewer should know beyond the reason (a rename, a move, a hint)
 
     @property
     def resource(self) -> Resource:

@@ -101,7 +101,8 @@ def _table(plan: Plan) -> list[str]:
         flag = " 🔒" if change.protected else ""
         rows.append(
             f"| `{change.action.symbol}` | {_cell(change.address)}{flag} | "
-            f"{_cell(short_change(change))} | {change.reason} |"
+            f"{_cell(short_change(change))} | {change.reason}"
+            f"{'<br>' + _cell(change.note) if change.note else ''} |"
         )
     return rows
 

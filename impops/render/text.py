@@ -56,6 +56,8 @@ def _change_block(out: _Out, change: Change, max_diff_lines: int) -> None:
     sym = _symbol(change.action)
     out.add(f"  # {heading(change)}", "bold")
     out.add(f"  # ({reason_text(change)})")
+    if change.note:
+        out.add(f"  # {change.note}")
     flags = []
     if change.protected:
         flags.append("protected: needs --force")

@@ -26,6 +26,7 @@ from impops.engine.fieldchanges import field_changes
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.errors import PlanError
+from impops.providers.impcentral import renames
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     PROVIDER,
@@ -89,6 +90,7 @@ class _Differ:
         for device in live.devices.values():
             if device.group_address:
                 self.group_devices.setdefault(device.group_address, []).append(device.id)
+        self.renamed = renames.remap(self)  # renamed objects sit under their new names
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -346,10 +348,12 @@ class _Differ:
     def run(self) -> DiffResult:
         self.products()
         self.groups()
+        renames.mark(self, self.renamed)
         self.deployments()
         self.assignments()
         self.webhooks()
         self.pruned_group_devices()
+        renames.suggest(self)
         if self.unknown_refs:
             count = len(self.unknown_refs)
             lines = "\n".join(f"  {line}" for line in self.unknown_refs)

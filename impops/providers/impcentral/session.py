@@ -20,6 +20,7 @@ from impops.providers.impcentral.drift import drift_input, read_live_readonly
 from impops.providers.impcentral.live import attrs, read_live
 from impops.providers.impcentral.lock import DEFAULT_TTL, ApplyLock, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
+from impops.providers.impcentral.renames import previous_product_names
 from impops.providers.impcentral.settings import Settings
 from impops.providers.impcentral.writer import ChangeWriter
 
@@ -50,7 +51,8 @@ class ImpCentralSession:
 
     @property
     def product_names(self) -> list[str]:
-        return list(self.project.product_names)
+        """Managed products plus the previous names of declared ones (renames find them)."""
+        return list(self.project.product_names) + previous_product_names(self.project)
 
     @property
     def managed(self) -> tuple[str, ...]:

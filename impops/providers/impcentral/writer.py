@@ -17,6 +17,7 @@ from typing import Any
 from impops.engine.apply import FollowUp, Skip
 from impops.engine.change import Action, Change
 from impops.errors import PlanError
+from impops.providers.impcentral import renames
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
 from impops.providers.impcentral.lock import ApplyLock
@@ -140,6 +141,8 @@ class ChangeWriter:
         raise PlanError(f"cannot create {change.address}")
 
     def update(self, change: Change) -> str:
+        if change.reason == "renamed":
+            return renames.rename(self, change)
         r = change.after
         if isinstance(r, Product):
             return self.update_product(r)
