@@ -26,7 +26,7 @@ from impops.engine.fieldchanges import field_changes
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.errors import PlanError
-from impops.providers.impcentral import renames
+from impops.providers.impcentral import moves, renames
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     PROVIDER,
@@ -353,6 +353,7 @@ class _Differ:
         self.assignments()
         self.webhooks()
         self.pruned_group_devices()
+        moves.annotate(self)
         renames.suggest(self)
         if self.unknown_refs:
             count = len(self.unknown_refs)

@@ -17,7 +17,7 @@ from typing import Any
 from impops.engine.apply import FollowUp, Skip
 from impops.engine.change import Action, Change
 from impops.errors import PlanError
-from impops.providers.impcentral import renames
+from impops.providers.impcentral import moves, renames
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
 from impops.providers.impcentral.lock import ApplyLock
@@ -362,10 +362,12 @@ class ChangeWriter:
             now = {str(d["id"]) for d in self.client.list_devices({"devicegroup.id": gid})}
             # The device set the plan saw (empty for a new or replaced group).
             planned = change.before.devices if isinstance(change.before, DeviceAssignment) else ()
-            if devices_fingerprint(now) != devices_fingerprint(planned):
+            # Devices moving between declared groups may have come or gone already.
+            moving = moves.in_flight(self.desired, self.live, a.address, wanted)
+            if devices_fingerprint(now - moving) != devices_fingerprint(set(planned) - moving):
                 raise Skip("moved since planning (the group's devices changed)")
             added = sorted(wanted - now)
-            removed = sorted(now - wanted)
+            removed = sorted(now - wanted - moving)  # movers leave by the other group's assign
             if added:
                 self.client.assign_devices(gid, added)
             if removed:
