@@ -26,7 +26,7 @@ from impops.engine.fieldchanges import field_changes
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.errors import PlanError
-from impops.providers.impcentral import moves, renames
+from impops.providers.impcentral import moves, renames, replacements
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     PROVIDER,
@@ -353,6 +353,8 @@ class _Differ:
         self.assignments()
         self.webhooks()
         self.pruned_group_devices()
+        replacements.carry(self)
+        replacements.leftovers(self)
         moves.annotate(self)
         renames.suggest(self)
         if self.unknown_refs:

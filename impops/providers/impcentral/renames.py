@@ -192,17 +192,21 @@ def rename(w: ChangeWriter, change: Change) -> str:
         doc = w.client.update_product(
             pid, {"name": after.product, "description": after.description}
         )
-        _move(w, lambda a: renamed_address(a, "", before.product, after.product, group=False))
+        move_addresses(
+            w, lambda a: renamed_address(a, "", before.product, after.product, group=False)
+        )
         w.expected[after.address] = fingerprint_of(doc)
         return f"renamed from {before.product}"
     assert isinstance(before, DeviceGroup)
     assert isinstance(after, DeviceGroup)
-    _move(w, lambda a: renamed_address(a, after.product, before.name, after.name, group=True))
+    move_addresses(
+        w, lambda a: renamed_address(a, after.product, before.name, after.name, group=True)
+    )
     w.update_group(after)  # its PATCH carries the new name (and any other field)
     return f"renamed from {before.name}"
 
 
-def _move(w: ChangeWriter, rewrite: Callable[[str], str]) -> None:
+def move_addresses(w: ChangeWriter, rewrite: Callable[[str], str]) -> None:
     """Every address-keyed table of the writer, old names rewritten to new ones."""
     tables: list[dict[str, Any]] = [w.ids, w.expected, w.live.ids, w.group_types]
     for table in tables:

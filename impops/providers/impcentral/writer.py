@@ -17,7 +17,7 @@ from typing import Any
 from impops.engine.apply import FollowUp, Skip
 from impops.engine.change import Action, Change
 from impops.errors import PlanError
-from impops.providers.impcentral import moves, renames
+from impops.providers.impcentral import moves, renames, replacements
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
 from impops.providers.impcentral.lock import ApplyLock
@@ -78,6 +78,7 @@ class ChangeWriter:
                 self.group_types[r.address] = r.type
         self.restarts: dict[str, RestartMode] = {}  # group address -> mode
         self.blocked: set[str] = set()  # addresses whose change was skipped or failed
+        self.retiring: list[DeviceGroup] = []  # replaced groups, deleted once emptied
         self.key = client.endpoint  # locks are per impCentral
 
     # --- helpers -------------------------------------------------------------------------
@@ -117,6 +118,8 @@ class ChangeWriter:
 
     def run(self, change: Change) -> str:
         """Execute one change; returns a short detail for the report."""
+        if change.action is Action.REPLACE and isinstance(change.after, DeviceGroup):
+            return replacements.replace_group(self, change)  # create-before-destroy
         if change.action is Action.REPLACE:
             self.delete(change)
             return self.create(change) or "replaced"
@@ -442,4 +445,4 @@ class ChangeWriter:
                 pending="its new deployment reaches devices at their next restart",
             )
             for gaddr, mode in sorted(self.restarts.items())
-        ]
+        ] + replacements.follow_ups(self)
