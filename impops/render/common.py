@@ -140,8 +140,9 @@ def short_change(change: Change, limit: int = 160) -> str:
 def unmanaged_lines(plan: Plan) -> list[str]:
     """Pruning-off objects are listed; undeclared children are only counted."""
     kept = [u for u in plan.unmanaged if u.reason == "pruning_off"]
-    other = len(plan.unmanaged) - len(kept)
-    lines = []
+    named = [u for u in plan.unmanaged if u.reason not in ("pruning_off", "not_declared")]
+    other = len(plan.unmanaged) - len(kept) - len(named)
+    lines = [f"{u.address}: {UNMANAGED_REASONS[u.reason]}" for u in named]
     if kept:
         lines.append(
             f"{len(kept)} object{'s' if len(kept) != 1 else ''} in impCentral but not in the "

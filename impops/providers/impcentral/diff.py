@@ -26,7 +26,7 @@ from impops.engine.fieldchanges import field_changes
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.errors import PlanError
-from impops.providers.impcentral import moves, renames, replacements
+from impops.providers.impcentral import moves, renames, replacements, undeclared
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     PROVIDER,
@@ -357,6 +357,7 @@ class _Differ:
         replacements.leftovers(self)
         moves.annotate(self)
         renames.suggest(self)
+        undeclared.report(self)
         if self.unknown_refs:
             count = len(self.unknown_refs)
             lines = "\n".join(f"  {line}" for line in self.unknown_refs)

@@ -13,6 +13,7 @@ from impops.engine.drift import DriftInput
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.manifest import Project
+from impops.providers.impcentral import undeclared
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.desired import build_desired
 from impops.providers.impcentral.diff import diff
@@ -90,7 +91,9 @@ class ImpCentralSession:
 
     def read_live(self, *, readonly: bool = False) -> ImpCentralState:
         reader = read_live_readonly if readonly else read_live
-        return reader(self.client, self.product_names, parallelism=self.parallelism)
+        state = reader(self.client, self.product_names, parallelism=self.parallelism)
+        state.undeclared_products = undeclared.find(self.client, self.product_names)
+        return state
 
     def plan_input(self, live: State) -> PlanInput:
         return PlanInput(self.desired, live, diff, self.managed)
