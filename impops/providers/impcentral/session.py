@@ -91,8 +91,9 @@ class ImpCentralSession:
 
     def read_live(self, *, readonly: bool = False) -> ImpCentralState:
         reader = read_live_readonly if readonly else read_live
-        state = reader(self.client, self.product_names, parallelism=self.parallelism)
-        state.undeclared_products = undeclared.find(self.client, self.product_names)
+        client = undeclared.ProductsOnce(self.client)  # one product list for both reads
+        state = reader(client, self.product_names, parallelism=self.parallelism)
+        state.undeclared_products = undeclared.find(client, self.product_names)
         return state
 
     def plan_input(self, live: State) -> PlanInput:

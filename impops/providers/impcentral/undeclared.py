@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from impops.engine.change import Action, register_reasons
 from impops.engine.diffing import Unmanaged, register_unmanaged_reasons
@@ -32,6 +32,8 @@ from impops.providers.impcentral.model import (
 if TYPE_CHECKING:
     from impops.providers.impcentral.diff import _Differ
 
+Doc = dict[str, Any]
+
 PRODUCT_TEXT = "no longer declared; list it in `retired_products` to delete it, or restore its file"
 GROUP_TEXT = (
     "no longer declared in its product file (impops deployed to it); restore it, or plan "
@@ -39,6 +41,37 @@ GROUP_TEXT = (
 )
 register_unmanaged_reasons({"undeclared_product": PRODUCT_TEXT, "undeclared_group": GROUP_TEXT})
 register_reasons(PROVIDER, {"undeclared_group": GROUP_TEXT})
+
+
+class ProductsOnce:
+    """A `LiveReader` that answers the unfiltered product list from its first call, so that
+    the live read and `find` share one `GET /products`."""
+
+    def __init__(self, client: LiveReader) -> None:
+        self.client = client
+        self._products: list[Doc] | None = None
+
+    def list_products(self, filters: dict[str, str] | None = None) -> list[Doc]:
+        if filters:
+            return self.client.list_products(filters)
+        if self._products is None:
+            self._products = self.client.list_products()
+        return list(self._products)
+
+    def list_device_groups(self, filters: dict[str, str] | None = None) -> list[Doc]:
+        return self.client.list_device_groups(filters)
+
+    def list_devices(self, filters: dict[str, str] | None = None) -> list[Doc]:
+        return self.client.list_devices(filters)
+
+    def list_webhooks(self, filters: dict[str, str] | None = None) -> list[Doc]:
+        return self.client.list_webhooks(filters)
+
+    def list_deployments(self, filters: dict[str, str] | None = None) -> list[Doc]:
+        return self.client.list_deployments(filters)
+
+    def get_deployment(self, deployment_id: str) -> Doc:
+        return self.client.get_deployment(deployment_id)
 
 
 def find(client: LiveReader, known: Collection[str]) -> tuple[str, ...]:
