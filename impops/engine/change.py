@@ -76,6 +76,7 @@ class Change:
     protected_reason: str = ""  # why it is protected, in words a reviewer can judge
     devices_affected: int = 0
     impossible: str = ""  # the API cannot make this change: why, and the way out
+    note: str = ""  # what a reviewer should know beyond the reason (a rename, a move, a hint)
 
     @property
     def resource(self) -> Resource:

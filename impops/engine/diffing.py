@@ -22,6 +22,11 @@ UNMANAGED_REASONS = {
 }
 
 
+def register_unmanaged_reasons(reasons: dict[str, str]) -> None:
+    """A provider adds reason codes for live objects its plans leave alone."""
+    UNMANAGED_REASONS.update(reasons)
+
+
 @dataclass(frozen=True)
 class Unmanaged:
     """A live object the plan leaves alone, with a reason code from UNMANAGED_REASONS."""

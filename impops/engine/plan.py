@@ -151,6 +151,8 @@ def change_json(change: Change) -> dict[str, Any]:
     }
     if change.impossible:
         entry["impossible"] = change.impossible
+    if change.note:
+        entry["note"] = change.note
     return entry
 
 

@@ -30,7 +30,12 @@ from impops.manifest.models import (
     ProjectManifest,
 )
 from impops.manifest.problems import problems_from
-from impops.manifest.validate import ProductCheck, check_product, tags_total
+from impops.manifest.validate import (
+    ProductCheck,
+    check_previous_product_names,
+    check_product,
+    tags_total,
+)
 from impops.manifest.variables import substitute
 from impops.manifest.yaml import PathKey, PositionMap, dotted, read_yaml
 
@@ -150,6 +155,7 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
                     f"product `{name}` is retired but still declared at {declared[name]}",
                 )
             )
+    run.problems += check_previous_product_names([(m, s.positions) for m, s in products])
     mnubo = _load_mnubo(run, project, loaded.positions, products)
     run.problems.extend(builder.problems)
     run.files.extend(dict.fromkeys(f for f in builder.files if f not in run.files))

@@ -218,6 +218,11 @@ class DeviceGroupManifest(_Model):
     """One device group (the map key is its name)."""
 
     type: GroupTypeName
+    previous_names: list[Name] = Field(
+        default_factory=list,
+        description="Names this group had before: a live group under one of them (and none "
+        "under the current name) is renamed in place, keeping its id, devices and agent URLs.",
+    )
     description: Description = ""
     production_target: Name | None = Field(
         None, description="Fixture groups only: name of a (pre_)production group of this product."
@@ -254,6 +259,11 @@ class ProductManifest(_Model):
     model_config = ConfigDict(title="impops product file")
 
     product: Name = Field(description="Product name (identity; 1-80 characters).")
+    previous_names: list[Name] = Field(
+        default_factory=list,
+        description="Names this product had before: a live product under one of them (and none "
+        "under the current name) is renamed in place, keeping its id and everything in it.",
+    )
     description: Description = ""
     safety: SafetyConfig | None = Field(None, description="Overrides of the project's safety.")
     device_groups: dict[Name, DeviceGroupManifest] = Field(default_factory=dict)

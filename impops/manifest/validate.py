@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from impops.errors import ManifestProblem
 from impops.manifest.limits import MAX_CODE_BYTES, path_text_problem
-from impops.manifest.models import MAX_TAGS_TOTAL, DeviceGroupManifest
+from impops.manifest.models import MAX_TAGS_TOTAL, DeviceGroupManifest, ProductManifest
 from impops.manifest.yaml import PathKey, PositionMap, dotted
 from impops.providers.impcentral.model import IMPOPS_TAG, GroupType
 
@@ -73,6 +73,7 @@ def check_product(check: ProductCheck) -> None:
         if name == RESERVED_GROUP_NAME:
             check.at_key(base, "this name is reserved for impops' apply lock; choose another")
         gtype = GroupType(group.type)
+        _check_previous_names(check, base, name, group.previous_names)
         _check_targets(check, base, gtype, group)
         for fld in ("region", "load_code_after_blessing"):
             if getattr(group, fld) is not None and not gtype.allows_region:
@@ -91,6 +92,21 @@ def check_product(check: ProductCheck) -> None:
                 rel = getattr(group.code, side)
                 if rel is not None:
                     _check_code_file(check, (*base, "code", side), rel)
+
+
+def _check_previous_names(
+    check: ProductCheck, base: PathKey, name: str, previous: list[str]
+) -> None:
+    """A previous name is no current group's name and is claimed by one group only: otherwise
+    a rename could take another declared group's live object."""
+    for index, old in enumerate(previous):
+        path = (*base, "previous_names", index)
+        if old == name or old in check.groups:
+            check.at_value(path, f"`{old}` is the name of a declared group, not a previous one")
+            continue
+        claims = [g for g, spec in check.groups.items() if old in spec.previous_names]
+        if len(claims) > 1 and claims[0] != name:
+            check.at_value(path, f"`{old}` is also a previous name of group `{claims[0]}`")
 
 
 def _check_targets(
@@ -229,3 +245,24 @@ def _check_code_file(check: ProductCheck, path: PathKey, rel: str) -> None:
 
 def _shown(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def check_previous_product_names(
+    products: list[tuple[ProductManifest, PositionMap]],
+) -> list[ManifestProblem]:
+    """A product's previous name is no declared product's name and no other product's
+    previous name: a rename must have exactly one live object to take."""
+    declared = {m.product for m, _ in products}
+    claimed: dict[str, str] = {}
+    problems: list[ManifestProblem] = []
+    for manifest, positions in products:
+        for index, old in enumerate(manifest.previous_names):
+            path: PathKey = ("previous_names", index)
+            if old in declared:
+                message = f"`{old}` is the name of a declared product, not a previous one"
+            elif claimed.setdefault(old, manifest.product) != manifest.product:
+                message = f"`{old}` is also a previous name of product `{claimed[old]}`"
+            else:
+                continue
+            problems.append(ManifestProblem(positions.value(path), dotted(path), message))
+    return problems

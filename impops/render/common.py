@@ -192,8 +192,11 @@ def quiet_line(view: PlanView, quiet: int) -> str:
 def unmanaged_lines(view: PlanView) -> list[str]:
     """Pruning-off objects are listed; undeclared children are only counted."""
     kept = [u for u in view.unmanaged if u.get("reason") == "pruning_off"]
-    other = len(view.unmanaged) - len(kept)
-    lines = []
+    # Reasons that name what to do (an undeclared product or group, a leftover of a
+    # replacement) are listed one by one; undeclared children are only counted.
+    named = [u for u in view.unmanaged if u.get("reason") not in ("pruning_off", "not_declared")]
+    other = len(view.unmanaged) - len(kept) - len(named)
+    lines = [f"{u.get('address')}: {u.get('reason_text') or u.get('reason')}" for u in named]
     if kept:
         why = kept[0].get("reason_text") or "pruning is off"
         lines.append(

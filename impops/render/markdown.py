@@ -116,6 +116,10 @@ def _table(view: PlanView) -> list[str]:
         what = short_change(change)
         if change.protected:
             what += " — " + protection_note(view, change)
+        if change.impossible:
+            what += " — cannot be applied: " + change.impossible
+        if change.note:
+            what += " — " + change.note
         rows.append(f"| `{change.symbol}` | {_cell(change.address)}{flag} | {_cell(what)} |")
     return rows
 

@@ -84,6 +84,8 @@ def _change_block(out: _Out, view: PlanView, change: ChangeView, max_diff_lines:
         out.add(f"  # {note}", "~")
     if change.impossible:
         out.add(f"  # cannot be applied: {change.impossible}", "bad")
+    if change.note:
+        out.add(f"  # {change.note}")
     flags = []
     if change.devices_affected:
         n = change.devices_affected

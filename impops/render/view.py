@@ -90,6 +90,11 @@ class ChangeView:
         return str(self.entry.get("impossible") or "")
 
     @property
+    def note(self) -> str:
+        """A provider's remark for the reviewer (a rename, a move, a suspected rename)."""
+        return str(self.entry.get("note") or "")
+
+    @property
     def devices_affected(self) -> int:
         return int(self.entry.get("devices_affected") or 0)
 

@@ -27,6 +27,7 @@ from impops.providers.impcentral.model import (
     RestartMode,
     Webhook,
 )
+from impops.providers.impcentral.renames import with_previous_names
 
 
 def build_desired(project: Project) -> ImpCentralState:
@@ -45,7 +46,7 @@ def build_desired(project: Project) -> ImpCentralState:
         )
         for group_name, group in manifest.device_groups.items():
             _add_group(state, project, source, name, group_name, group)
-    return state
+    return with_previous_names(state, project)
 
 
 def _fields(source: ProductSource, base: PathKey, mapping: dict[PathKey, str]) -> frozenset[str]:

@@ -26,6 +26,7 @@ from impops.engine.fieldchanges import field_changes
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.errors import PlanError
+from impops.providers.impcentral import moves, renames, replacements, undeclared
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     PROVIDER,
@@ -103,6 +104,7 @@ class _Differ:
         for device in live.devices.values():
             if device.group_address:
                 self.group_devices.setdefault(device.group_address, []).append(device.id)
+        self.renamed = renames.remap(self)  # renamed objects sit under their new names
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -377,10 +379,16 @@ class _Differ:
     def run(self) -> DiffResult:
         self.products()
         self.groups()
+        renames.mark(self, self.renamed)
         self.deployments()
         self.assignments()
         self.webhooks()
         self.pruned_group_devices()
+        replacements.carry(self)
+        replacements.leftovers(self)
+        moves.annotate(self)
+        renames.suggest(self)
+        undeclared.report(self)
         counts = {group: len(ids) for group, ids in self.group_devices.items()}
         self.changes += pending_restart_changes(self.desired, self.live, self.changes, counts)
         if self.unknown_refs:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from impops.engine.change import Change
 from impops.engine.drift import DriftInput, DriftItem, DriftNote
+from impops.providers.impcentral import undeclared
 from impops.providers.impcentral.diff import diff
 from impops.providers.impcentral.live import Doc, LiveReader, read_live
 from impops.providers.impcentral.model import Deployment, ImpCentralState
@@ -88,4 +89,7 @@ def drift_input(
             )
         return items
 
-    return DriftInput(desired, live, diff, tuple(managed), note, foreign_deployments)
+    def extra(seen: set[str]) -> list[DriftItem]:
+        return foreign_deployments(seen) + undeclared.drift_items(live)
+
+    return DriftInput(desired, live, diff, tuple(managed), note, extra)

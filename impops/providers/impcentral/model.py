@@ -373,6 +373,10 @@ class ImpCentralState(State):
     devices: dict[str, LiveDevice] = field(default_factory=dict)
     deployments: dict[str, DeploymentInfo] = field(default_factory=dict)
     min_supported_ids: dict[str, str] = field(default_factory=dict)
+    # Desired side: product/group address -> the names it had before (`previous_names:`).
+    previous_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Live side: undeclared products that carry impops' marker (see `undeclared`).
+    undeclared_products: tuple[str, ...] = ()
 
     def products(self) -> set[str]:
         return {r.product for r in self.resources.values()}

@@ -14,6 +14,7 @@ from impops.engine.drift import DriftInput
 from impops.engine.plan import PlanInput
 from impops.engine.state import State
 from impops.manifest import Project
+from impops.providers.impcentral import undeclared
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.desired import build_desired
 from impops.providers.impcentral.diff import diff
@@ -21,6 +22,7 @@ from impops.providers.impcentral.drift import drift_input, read_live_readonly
 from impops.providers.impcentral.live import attrs, read_live
 from impops.providers.impcentral.lock import ApplyLock, lock_ttl, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
+from impops.providers.impcentral.renames import previous_product_names
 from impops.providers.impcentral.settings import Settings
 from impops.providers.impcentral.writer import ChangeWriter
 
@@ -51,7 +53,8 @@ class ImpCentralSession:
 
     @property
     def product_names(self) -> list[str]:
-        return list(self.project.product_names)
+        """Managed products plus the previous names of declared ones (renames find them)."""
+        return list(self.project.product_names) + previous_product_names(self.project)
 
     @property
     def managed(self) -> tuple[str, ...]:
@@ -90,7 +93,10 @@ class ImpCentralSession:
 
     def read_live(self, *, readonly: bool = False) -> ImpCentralState:
         reader = read_live_readonly if readonly else read_live
-        return reader(self.client, self.product_names, parallelism=self.parallelism)
+        client = undeclared.ProductsOnce(self.client)  # one product list for both reads
+        state = reader(client, self.product_names, parallelism=self.parallelism)
+        state.undeclared_products = undeclared.find(client, self.product_names)
+        return state
 
     def plan_input(self, live: State) -> PlanInput:
         return PlanInput(self.desired, live, diff, self.managed)

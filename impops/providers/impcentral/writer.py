@@ -17,6 +17,7 @@ from typing import Any
 from impops.engine.apply import FollowUp, Skip
 from impops.engine.change import Action, Change
 from impops.errors import PlanError
+from impops.providers.impcentral import moves, renames, replacements
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of, rel_id
 from impops.providers.impcentral.lock import ApplyLock
@@ -85,6 +86,7 @@ class ChangeWriter:
         # group address -> (mode, deployment id whose pending-restart tag to clear)
         self.restarts: dict[str, tuple[RestartMode, str]] = {}
         self.blocked: set[str] = set()  # addresses whose change was skipped or failed
+        self.retiring: list[DeviceGroup] = []  # replaced groups, deleted once emptied
         self.key = client.endpoint  # locks are per impCentral
 
     # --- helpers -------------------------------------------------------------------------
@@ -124,6 +126,8 @@ class ChangeWriter:
 
     def run(self, change: Change) -> str:
         """Execute one change; returns a short detail for the report."""
+        if change.action is Action.REPLACE and isinstance(change.after, DeviceGroup):
+            return replacements.replace_group(self, change)  # create-before-destroy
         if change.action is Action.REPLACE:
             self.delete(change)
             return self.create(change) or "replaced"
@@ -148,6 +152,8 @@ class ChangeWriter:
         raise PlanError(f"cannot create {change.address}")
 
     def update(self, change: Change) -> str:
+        if change.reason == "renamed":
+            return renames.rename(self, change)
         r = change.after
         if isinstance(r, Product):
             return self.update_product(r)
@@ -374,10 +380,12 @@ class ChangeWriter:
             now = {str(d["id"]) for d in self.client.list_devices({"devicegroup.id": gid})}
             # The device set the plan saw (empty for a new or replaced group).
             planned = change.before.devices if isinstance(change.before, DeviceAssignment) else ()
-            if devices_fingerprint(now) != devices_fingerprint(planned):
+            # Devices moving between declared groups may have come or gone already.
+            moving = moves.in_flight(self.desired, self.live, a.address, wanted)
+            if devices_fingerprint(now - moving) != devices_fingerprint(set(planned) - moving):
                 raise Skip("moved since planning (the group's devices changed)")
             added = sorted(wanted - now)
-            removed = sorted(now - wanted)
+            removed = sorted(now - wanted - moving)  # movers leave by the other group's assign
             if added:
                 self.client.assign_devices(gid, added)
             if removed:
@@ -464,4 +472,4 @@ class ChangeWriter:
                 pending="recorded on the deployment: the next plan shows it and apply sends it",
             )
             for gaddr, (mode, dep_id) in sorted(self.restarts.items())
-        ]
+        ] + replacements.follow_ups(self)
