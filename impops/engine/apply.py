@@ -13,11 +13,22 @@ received a new deployment). Three rules make it safe, and every writer keeps the
 * **Re-runnable.** Nothing is journalled here: a re-run re-plans from live state, so it only
   plans what is left, and the clients' create idempotency covers a create whose response was
   lost.
+
+**Waves.** Changes run in plan order, but a run of independent changes (same provider, a kind
+its writer lists in `concurrent_kinds`, same action, different device groups: see
+`impops.engine.waves`) is one *wave*, written by up to `parallelism` threads at once under the
+client's shared rate limiter. Before a wave of more than one change the writer's optional
+`prepare(changes)` may refresh, with one list call, what those writes re-check (impCentral:
+the groups' current deployments instead of one GET per change). A failure stops the run as
+before: no further change is started, changes of the wave already in flight finish and are
+reported as they ended, the rest are "not attempted".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,7 +42,10 @@ from impops.engine.apply_report import (
     step_label,
 )
 from impops.engine.change import Change
+from impops.engine.waves import split_waves
 from impops.errors import ImpopsError, PlanError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ApplyReport",
@@ -85,54 +99,50 @@ def apply_plan(
     writers: Mapping[str, Writer],
     *,
     on_progress: ProgressCallback | None = None,
+    parallelism: int = 8,
 ) -> ApplyReport:
-    """Execute `plan.changes` in order, then follow-ups; stop at the first failed write.
+    """Execute `plan.changes` in order (waves at once), then follow-ups; stop at the first
+    failed write.
 
     `writers` maps a provider name to its writer. Errors never propagate: they end the run
     and are reported (redacted).
     """
     report = ApplyReport(steps=[Step(step_label(c), c) for c in plan.changes])
     total = len(report.steps)
+    done = 0
 
-    def notify(index: int, step: Step) -> None:
+    def notify(step: Step) -> None:
+        nonlocal done
+        done += 1
+        if step.status is StepStatus.COMPLETED and step.change is not None:
+            count_change(report, step.change)
         if on_progress is not None:
-            on_progress(index, max(total, index), step)
+            on_progress(done, max(total, done), step)
 
-    index = 0
     failed = False
-    for step in report.steps:
-        index += 1
-        change = step.change
-        assert change is not None
-        writer = writers.get(change.provider)
-        try:
-            if writer is None:
-                raise PlanError(f"no writer for provider {change.provider!r}")
-            step.detail = writer.run(change)
-            step.status = StepStatus.COMPLETED
-            count_change(report, change)
-        except Skip as exc:
-            step.status = StepStatus.SKIPPED
-            step.detail = str(exc)
-            if writer is not None:
-                writer.blocked.add(change.address)
-        except ImpopsError as exc:
-            step.status = StepStatus.FAILED
-            step.detail = redact.scrub(str(exc))
-            failed = True
-        notify(index, step)
-        if failed:
-            break
+    steps = iter(report.steps)
+    with ThreadPoolExecutor(max(1, parallelism), "impops-apply") as pool:
+        for wave in split_waves(list(plan.changes), writers):
+            wave_steps = [next(steps) for _ in wave]
+            if len(wave) > 1:
+                _prepare(writers.get(wave[0].provider), wave)
+                failed = _run_wave(pool, writers, wave_steps, notify)
+            else:
+                failed = _run_step(writers, wave_steps[0])
+                notify(wave_steps[0])
+            if failed:
+                break
+    index = done
 
     follow_ups = [f for w in writers.values() for f in w.follow_ups()]
     if failed:
         # Follow-ups only run at the end; say which ones a re-run will not do by itself.
         report.steps.extend(Step(f.label, detail=f.pending) for f in follow_ups)
         return report
-    steps = [Step(f.label) for f in follow_ups]
-    report.steps.extend(steps)
+    steps_after = [Step(f.label) for f in follow_ups]
+    report.steps.extend(steps_after)
     total = len(report.steps)
-    for step, follow_up in zip(steps, follow_ups, strict=True):
+    for step, follow_up in zip(steps_after, follow_ups, strict=True):
         index += 1
         try:
             follow_up.run()
@@ -143,10 +153,76 @@ def apply_plan(
             step.status, step.detail = StepStatus.FAILED, redact.scrub(str(exc))
             if follow_up.pending:
                 step.detail += f" ({follow_up.pending})"
-            notify(index, step)
-            for later, rest in zip(steps, follow_ups, strict=True):
+            if on_progress is not None:
+                on_progress(index, max(total, index), step)
+            for later, rest in zip(steps_after, follow_ups, strict=True):
                 if later.status is StepStatus.NOT_ATTEMPTED:
                     later.detail = rest.pending
             break
-        notify(index, step)
+        if on_progress is not None:
+            on_progress(index, max(total, index), step)
     return report
+
+
+def _run_step(writers: Mapping[str, Writer], step: Step) -> bool:
+    """Run one step's change and record its outcome in the step; True when it failed.
+
+    Runs on a wave's threads: it touches only its own step (totals are counted by the caller).
+    """
+    change = step.change
+    assert change is not None
+    writer = writers.get(change.provider)
+    try:
+        if writer is None:
+            raise PlanError(f"no writer for provider {change.provider!r}")
+        step.detail = writer.run(change)
+        step.status = StepStatus.COMPLETED
+    except Skip as exc:
+        step.status = StepStatus.SKIPPED
+        step.detail = str(exc)
+        if writer is not None:
+            writer.blocked.add(change.address)
+    except ImpopsError as exc:
+        step.status = StepStatus.FAILED
+        step.detail = redact.scrub(str(exc))
+        return True
+    return False
+
+
+def _run_wave(
+    pool: ThreadPoolExecutor,
+    writers: Mapping[str, Writer],
+    steps: Sequence[Step],
+    notify: Callable[[Step], None],
+) -> bool:
+    """Run a wave's steps at once; after a failure start no more. True when one failed."""
+    futures: dict[Future[bool], Step] = {
+        pool.submit(_run_step, writers, step): step for step in steps
+    }
+    failed = False
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            if future.cancelled():
+                continue
+            failed = future.result() or failed
+            notify(futures[future])
+        if failed:
+            for future in pending:
+                future.cancel()  # not started yet: stays "not attempted"
+    return failed
+
+
+def _prepare(writer: object, changes: Sequence[Change]) -> None:
+    """Let the writer refresh what a wave's writes re-check; a failure only costs the batching
+    (each write then re-reads on its own)."""
+    prepare = getattr(writer, "prepare", None)
+    if prepare is None:
+        return
+    try:
+        prepare(changes)
+    except ImpopsError as exc:
+        log.debug(
+            "refreshing %d changes at once failed (%s); re-reading one by one", len(changes), exc
+        )

@@ -39,6 +39,8 @@ def field_changes(
     deepdiff finds the differences; nested dicts (env_vars) are reported per key, lists (tags,
     devices) as a whole field so that a reviewer sees the before and after list.
     """
+    if old == new:  # the common case of a no-change plan: nothing for deepdiff to find
+        return ()
     paths: set[tuple[str, ...]] = set()
     for levels in DeepDiff(old, new, view="tree").values():
         for level in levels:

@@ -10,11 +10,15 @@ offending node. The count is O(1) per event, so normal files load at the same sp
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
 from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from impops.manifest import limits
 
@@ -97,3 +101,51 @@ class LimitedComposer(Composer):
         if event.anchor is not None:
             self._sizes[id(node)] = (self.nodes - start[0], self.chars - start[1])
         return node
+
+
+# --- the C event source ---------------------------------------------------------------------
+#
+# Scanning and parsing are most of a load's time in pure Python (5,000 groups: ~85 %). libyaml,
+# through ruamel's `CParser`, produces the same events with the same marks (line and column of
+# every node; `tests/perf/test_c_events.py` compares both on tricky documents), so composing
+# its events with `LimitedComposer` keeps positions and limits exactly while the scanner and
+# parser run in C. Where libyaml could differ, the pure parser decides: a file with a `%`
+# directive (libyaml speaks YAML 1.1 and would resolve by it), and any file libyaml rejects
+# (the pure parser then reports the error in its own words, as before).
+
+try:
+    from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - the wheel ships it; fall back to pure Python
+    CParser = None
+
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+
+
+class _Yaml12Resolver(VersionedResolver):
+    """The resolver of a file without directives: YAML 1.2, fixed. ruamel's finds the version
+    through a chain of failing attribute lookups on every node (a tenth of a load)."""
+
+    @property
+    def processing_version(self) -> Any:
+        return (1, 2)
+
+
+class _CEvents:
+    """The loader a `Composer` expects: libyaml's events and the given resolver."""
+
+    def __init__(self, text: str, resolver: Any) -> None:
+        self._parser = CParser(io.StringIO(text))
+        self._resolver = resolver
+        self._composer: Any = None
+
+
+def compose_with_c(text: str) -> Any:
+    """The composed root node of `text` through libyaml's events, or `NotImplemented` when
+    the pure parser must decide (see above). `LimitError` propagates as from the pure path."""
+    if CParser is None or _DIRECTIVE.search(text):
+        return NotImplemented
+    composer = LimitedComposer(_CEvents(text, _Yaml12Resolver()))
+    try:
+        return composer.get_single_node()
+    except YAMLError:
+        return NotImplemented

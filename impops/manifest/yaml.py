@@ -23,7 +23,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from impops import redact
 from impops.errors import ManifestProblem, SourcePosition
 from impops.manifest import limits
-from impops.manifest.composer import LimitedComposer, LimitError
+from impops.manifest.composer import LimitedComposer, LimitError, compose_with_c
 from impops.manifest.syntax import explain
 
 PathKey = tuple[str | int, ...]
@@ -240,7 +240,9 @@ def parse_yaml(text: str, file: str) -> tuple[LoadedYaml | None, list[ManifestPr
         return None, _control_characters(text, file)
     yaml = _new_yaml()
     try:
-        node = yaml.compose(io.StringIO(text))
+        node = compose_with_c(text)
+        if node is NotImplemented:
+            node = yaml.compose(io.StringIO(text))
     except LimitError as exc:
         position = SourcePosition(file, exc.mark.line + 1, exc.mark.column + 1)
         return None, [ManifestProblem(position, _short(exc.path), exc.message)]

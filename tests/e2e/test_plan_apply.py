@@ -282,7 +282,7 @@ def test_origin_names_the_git_commit(cli: Cli, client: ImpCentralClient) -> None
 
 
 def test_plan_reads_with_list_calls(cli: Cli, manifests: Path, emulator: Any) -> None:
-    """Reading live state: list calls per product, one account-wide webhook list, no writes."""
+    """Reading live state: every managed product, so one account-wide list per kind, no writes."""
     assert cli("apply", str(manifests), "--auto-approve").code == 0
     mark = len(request_log(emulator))
     assert cli("plan", str(manifests)).code == 0
@@ -290,11 +290,12 @@ def test_plan_reads_with_list_calls(cli: Cli, manifests: Path, emulator: Any) ->
     assert writes(reads) == []
     paths = [e["path"] for e in reads]
     assert paths.count("/v5/products") == 1
-    assert paths.count("/v5/devicegroups") == 2  # one per managed product
-    assert paths.count("/v5/devices") == 3  # per product, plus the unassigned devices
+    assert paths.count("/v5/devicegroups") == 1  # account-wide: both products are managed
+    assert paths.count("/v5/devices") == 1  # assigned and unassigned devices alike
     assert paths.count("/v5/webhooks") == 1  # one account-wide list for 9 groups
-    # 9 groups have a current deployment: each product is small, so one GET each.
-    assert sum(p.startswith("/v5/deployments/") for p in paths) == 9
+    # 9 groups have a current deployment, more than AUTO_GET_MAX: one account-wide list.
+    assert paths.count("/v5/deployments") == 1
+    assert not any(p.startswith("/v5/deployments/") for p in paths)
     assert not any(p.startswith(("/v5/devicegroups/", "/v5/products/")) for p in paths)
 
 

@@ -11,7 +11,7 @@ deployment without the tag was made outside impops (IDE, impt, API).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from impops.engine.change import Change
 from impops.engine.drift import DriftInput, DriftItem, DriftNote
@@ -39,8 +39,10 @@ class ReadOnlyClient:
     def list_webhooks(self, filters: dict[str, str] | None = None) -> list[Doc]:
         return self._client.list_webhooks(filters)
 
-    def list_deployments(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self._client.list_deployments(filters)
+    def list_deployments(
+        self, filters: dict[str, str] | None = None, keep: Callable[[Doc], bool] | None = None
+    ) -> list[Doc]:
+        return self._client.list_deployments(filters, keep)
 
     def get_deployment(self, deployment_id: str) -> Doc:
         return self._client.get_deployment(deployment_id)

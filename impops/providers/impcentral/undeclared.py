@@ -13,7 +13,7 @@ deployment carries the tag: without pruning it is reported as no longer declared
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from impops.engine.change import Action, register_reasons
@@ -67,8 +67,12 @@ class ProductsOnce:
     def list_webhooks(self, filters: dict[str, str] | None = None) -> list[Doc]:
         return self.client.list_webhooks(filters)
 
-    def list_deployments(self, filters: dict[str, str] | None = None) -> list[Doc]:
-        return self.client.list_deployments(filters)
+    def list_deployments(
+        self,
+        filters: dict[str, str] | None = None,
+        keep: Callable[[Doc], bool] | None = None,
+    ) -> list[Doc]:
+        return self.client.list_deployments(filters, keep)
 
     def get_deployment(self, deployment_id: str) -> Doc:
         return self.client.get_deployment(deployment_id)

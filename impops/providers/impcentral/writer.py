@@ -47,6 +47,9 @@ Doc = dict[str, Any]
 # respect to any other apply in this process.
 _locks_guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
+# Deployments this process made per group id (under the group's deploy lock): a group read
+# before the last of them is stale for the re-check (see `ChangeWriter.prepare`).
+_deploy_counts: dict[str, int] = {}
 
 
 @contextmanager
@@ -59,6 +62,9 @@ def _object_lock(key: str) -> Iterator[None]:
 
 class ChangeWriter:
     """Performs planned changes against impCentral, re-checking live state before each."""
+
+    # Kinds whose changes on different device groups the engine may run at once (waves).
+    concurrent_kinds = frozenset({Kind.DEPLOYMENT, Kind.WEBHOOK})
 
     def __init__(
         self,
@@ -88,6 +94,8 @@ class ChangeWriter:
         self.blocked: set[str] = set()  # addresses whose change was skipped or failed
         self.retiring: list[DeviceGroup] = []  # replaced groups, deleted once emptied
         self.key = client.endpoint  # locks are per impCentral
+        # Groups refreshed by `prepare`: id -> (document, this process's deploy count then).
+        self.refreshed: dict[str, tuple[Doc, int]] = {}
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -121,6 +129,63 @@ class ChangeWriter:
         if gtype is None:
             raise PlanError(f"target group {name!r} of product {product!r} is unknown")
         return {"type": gtype.api_type, "id": self.require_id(address)}
+
+    # --- batched re-checks (waves) ------------------------------------------------------
+
+    def prepare(self, changes: list[Change]) -> None:
+        """Re-read, with the fewest list calls, the groups a wave of new deployments re-checks.
+
+        A deploy re-checks its group's current deployment. For a wave of N deploys that is
+        one GET each; one `list_device_groups` (per product, or account-wide when that is
+        fewer pages) reads them all, moments before the wave starts. Used only when it costs
+        fewer calls than the GETs, and each refreshed group serves one deploy only.
+        """
+        gids = {
+            self.ids.get(self.group_address(d.product, d.group))
+            for c in changes
+            if isinstance(d := c.after, Deployment) and self._is_deploy(c)
+        }
+        gids.discard(None)
+        products = {c.resource.scope for c in changes}
+        pids = [self.ids.get(f"product/{p}") for p in sorted(products)]
+        if not gids or None in pids:
+            return
+        managed = sum(1 for r in self.live.of_kind(Kind.DEVICE_GROUP))
+        per_product = sum(
+            -(-sum(1 for r in self.live.of_kind(Kind.DEVICE_GROUP) if r.scope == p) // 100)
+            for p in products
+        )
+        account_pages = -(-managed // 100)
+        if min(per_product, account_pages) >= len(gids):
+            return
+        with _locks_guard:
+            counts = dict(_deploy_counts)
+        if account_pages < per_product:
+            docs = self.client.list_device_groups()
+        else:
+            docs = [
+                g for pid in pids for g in self.client.list_device_groups({"product.id": str(pid)})
+            ]
+        for doc in docs:
+            gid = str(doc.get("id"))
+            if gid in gids:
+                self.refreshed[gid] = (doc, counts.get(gid, 0))
+
+    def group_for_deploy(self, gid: str) -> Doc:
+        """The group as a deploy re-checks it: refreshed by `prepare` if nothing this process
+        deployed to it since, else read now. Call under the group's deploy lock."""
+        doc, count = self.refreshed.pop(gid, (None, -1))
+        if doc is not None and _deploy_counts.get(gid, 0) == count:
+            return doc
+        return self.client.get_device_group(gid)
+
+    @staticmethod
+    def _is_deploy(change: Change) -> bool:
+        if change.action is Action.CREATE:
+            return True
+        return change.action is Action.UPDATE and any(
+            f.path in ("agent_sha256", "device_sha256") for f in change.fields
+        )
 
     # --- dispatch ------------------------------------------------------------------------
 
@@ -310,7 +375,7 @@ class ChangeWriter:
         # new or replaced in this run).
         planned = self.live.ids.get(d.address) if change.before is not None else None
         with _object_lock(f"{self.key}:{gid}:deploy"):
-            current = rel_id(self.client.get_device_group(gid), "current_deployment")
+            current = rel_id(self.group_for_deploy(gid), "current_deployment")
             if current != planned:
                 raise Skip("moved since planning (the group has a newer deployment)")
             # A pending-restart tag until the restart is sent (see impcentral/restarts.py).
@@ -327,6 +392,7 @@ class ChangeWriter:
                     "origin": self.origin(d),
                 },
             )
+            _deploy_counts[gid] = _deploy_counts.get(gid, 0) + 1
         dep_id = str(doc["id"])
         self.ids[d.address] = dep_id
         if d.min_supported:

@@ -230,10 +230,14 @@ class ImpCentralClient(ApiCore):
 
     # --- deployments ----------------------------------------------------------------------------
 
-    def list_deployments(self, filters: dict[str, str] | None = None) -> list[Resource]:
+    def list_deployments(
+        self,
+        filters: dict[str, str] | None = None,
+        keep: Callable[[Resource], bool] | None = None,
+    ) -> list[Resource]:
         """All deployments; filters: `owner.id`, `creator.id`, `product.id`, `devicegroup.id`,
-        `sha`, `flagged`, `flagger.id`, `tags`."""
-        return self._list("deployments", filters)
+        `sha`, `flagged`, `flagger.id`, `tags`. `keep` drops items page by page (`_list`)."""
+        return self._list("deployments", filters, keep)
 
     def get_deployment(self, deployment_id: str) -> Resource:
         """One deployment by id, code included."""

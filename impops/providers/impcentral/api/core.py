@@ -167,7 +167,15 @@ class ApiCore:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _list(self, resource: str, filters: Mapping[str, str] | None) -> list[Resource]:
+    def _list(
+        self,
+        resource: str,
+        filters: Mapping[str, str] | None,
+        keep: Callable[[Resource], bool] | None = None,
+    ) -> list[Resource]:
+        """Every item of a paginated list. `keep`, when given, is asked about each item of a
+        page as soon as that page passed its checks; items it refuses are dropped there, so
+        a long list the caller needs little of is never held whole (deployment history)."""
         params = page_params(v.check_filters(resource, filters), self._page_size)
         shown = f"/{resource}"
 
@@ -176,7 +184,10 @@ class ApiCore:
             problem = response.body_problem or answers.check_list(response.body, shown)
             if problem is not None:
                 raise _unexpected(response, problem, "GET", shown)
-            return response.body
+            body = response.body
+            if keep is not None:
+                body = {**body, "data": [item for item in body["data"] if keep(item)]}
+            return body
 
         def fetch_many(urls: Sequence[str]) -> list[Any]:
             return self._map(lambda url: fetch(url, None), urls)

@@ -1,0 +1,1 @@
+"""The fleet benchmark's parts: workload, seeding, measurement, floor, serial baseline."""
