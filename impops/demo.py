@@ -25,8 +25,8 @@ from impops.commands import common
 from impops.engine.apply import apply_plan
 from impops.errors import ConfigError, ImpopsError
 from impops.providers.impcentral.api.client import ImpCentralClient
-from impops.providers.impcentral.live import attrs, rel_id
 from impops.providers.impcentral.model import GroupType
+from impops.providers.impcentral.translate import attrs, rel_id
 from impops.providers.mnubo.session import MnuboSession
 from impops.render.drift import render_drift_text
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from impops.providers.impcentral.live import LiveReader, attrs, read_live
+from impops.providers.impcentral.live import LiveReader, read_live
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     Deployment,
@@ -29,6 +29,7 @@ from impops.providers.impcentral.model import (
     Webhook,
     url_has_credentials,
 )
+from impops.providers.impcentral.translate import attrs
 
 # impops manages assignment only where people assign devices by hand (docs/manifests.md).
 _ASSIGNABLE = (GroupType.DEVELOPMENT, GroupType.PRE_FACTORYFIXTURE, GroupType.FACTORYFIXTURE)

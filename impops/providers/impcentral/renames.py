@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from impops.engine.change import Action, Change, FieldChange, register_reasons
 from impops.manifest import Project
-from impops.providers.impcentral.live import fingerprint_of
 from impops.providers.impcentral.model import (
     PROVIDER,
     AnyResource,
@@ -30,6 +29,7 @@ from impops.providers.impcentral.model import (
     ImpCentralState,
     Product,
 )
+from impops.providers.impcentral.translate import fingerprint_of
 
 if TYPE_CHECKING:
     from impops.providers.impcentral.diff import _Differ

@@ -19,11 +19,12 @@ from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.desired import build_desired
 from impops.providers.impcentral.diff import diff
 from impops.providers.impcentral.drift import drift_input, read_live_readonly
-from impops.providers.impcentral.live import attrs, read_live
+from impops.providers.impcentral.live import read_live
 from impops.providers.impcentral.lock import ApplyLock, lock_ttl, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
 from impops.providers.impcentral.renames import previous_product_names
 from impops.providers.impcentral.settings import Settings
+from impops.providers.impcentral.translate import attrs
 from impops.providers.impcentral.writer import ChangeWriter
 
 

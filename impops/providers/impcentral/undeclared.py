@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from impops.engine.change import Action, register_reasons
 from impops.engine.diffing import Unmanaged, register_unmanaged_reasons
 from impops.engine.drift import DriftItem
-from impops.providers.impcentral.live import LiveReader, attrs
+from impops.providers.impcentral.live import LiveReader
 from impops.providers.impcentral.model import (
     IMPOPS_TAG,
     PROVIDER,
@@ -28,6 +28,7 @@ from impops.providers.impcentral.model import (
     ImpCentralState,
     Kind,
 )
+from impops.providers.impcentral.translate import attrs
 
 if TYPE_CHECKING:
     from impops.providers.impcentral.diff import _Differ

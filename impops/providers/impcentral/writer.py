@@ -16,7 +16,6 @@ from impops.engine.apply import FollowUp, Skip
 from impops.engine.change import Action, Change
 from impops.errors import PlanError
 from impops.providers.impcentral import moves, renames, replacements
-from impops.providers.impcentral.live import devices_fingerprint, fingerprint_of
 from impops.providers.impcentral.model import (
     Deployment,
     DeviceAssignment,
@@ -26,6 +25,7 @@ from impops.providers.impcentral.model import (
     Webhook,
 )
 from impops.providers.impcentral.restarts import PendingRestart
+from impops.providers.impcentral.translate import devices_fingerprint, fingerprint_of
 from impops.providers.impcentral.writer_base import Doc, object_lock
 from impops.providers.impcentral.writer_code import CodeWrites
 

@@ -16,7 +16,6 @@ from typing import Any
 from impops.engine.apply import Skip
 from impops.errors import PlanError
 from impops.providers.impcentral.api.client import ImpCentralClient
-from impops.providers.impcentral.live import fingerprint_of
 from impops.providers.impcentral.lock import ApplyLock
 from impops.providers.impcentral.model import (
     DeviceGroup,
@@ -25,6 +24,7 @@ from impops.providers.impcentral.model import (
     Kind,
     RestartMode,
 )
+from impops.providers.impcentral.translate import fingerprint_of
 
 Doc = dict[str, Any]
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from impops.engine.apply import Skip
 from impops.engine.change import Action, Change
-from impops.providers.impcentral.live import fingerprint_of, rel_id
 from impops.providers.impcentral.model import IMPOPS_TAG, Deployment, Kind, RestartMode
 from impops.providers.impcentral.restarts import (
     PendingRestart,
@@ -20,6 +19,7 @@ from impops.providers.impcentral.restarts import (
     tags_for_new_deployment,
     without_pending,
 )
+from impops.providers.impcentral.translate import fingerprint_of, rel_id
 from impops.providers.impcentral.writer_base import (
     Doc,
     WriterBase,
