@@ -179,15 +179,21 @@ def _shown(path: Path) -> Path:
 
 
 def _next_steps(manifests: Path) -> str:
+    from impops.emulator.server import mnubo_env_for
+
+    mnubo = "".join(
+        f"  export {name}={value}\n"
+        for name, value in mnubo_env_for("http://127.0.0.1:8080").items()
+    )
     return f"""The emulator has stopped. To explore on your own, run it as a server:
 
   impops emulator serve --port 8080          # in one terminal
 
-and point impops at it from another:
+and point impops at it from another (the examples' Mnubo model needs its zones too):
 
   export IMPOPS_ENDPOINT=http://127.0.0.1:8080/v5
   export IMPOPS_LOGIN_KEY={DEFAULT_LOGIN_KEY}
-  impops plan {manifests}
+{mnubo}  impops plan {manifests}
   impops apply {manifests}                   # asks yes/no; --auto-approve in CI
   impops plan {manifests} --out plan.json    # review it, then:
   impops apply {manifests} --plan plan.json  # exactly that plan, or exit 4 if stale

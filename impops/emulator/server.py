@@ -21,6 +21,17 @@ from impops.emulator.runtime import Runtime
 __all__ = ["GROUP_DELETE_MODES", "EmulatorServer"]
 
 
+def mnubo_env_for(base_url: str) -> dict[str, str]:
+    """`IMPOPS_MNUBO_*` settings for an emulator at `base_url` with its default OAuth2
+    clients (the demo, the tests and users' CI use the same names; see docs/mnubo.md)."""
+    env = {}
+    for zone in ("sandbox", "production"):
+        env[f"IMPOPS_MNUBO_{zone.upper()}_URL"] = f"{base_url}/mnubo/{zone}"
+        env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_ID"] = f"{zone}-client"
+        env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_SECRET"] = f"{zone}-secret"
+    return env
+
+
 class EmulatorServer:
     """A running emulator on `host:port` (port 0: any free port): impCentral v5 at `v5_url`,
     Mnubo v3 at `mnubo_url("sandbox")` and `mnubo_url("production")`.
@@ -54,14 +65,8 @@ class EmulatorServer:
         self.v5_url = self.base_url + "/v5"
 
     def mnubo_env(self) -> dict[str, str]:
-        """`IMPOPS_MNUBO_*` settings pointing impops at both zones with the default clients
-        (the demo, tests and users' CI use the same names; see docs/mnubo.md)."""
-        env = {}
-        for zone in ("sandbox", "production"):
-            env[f"IMPOPS_MNUBO_{zone.upper()}_URL"] = self.mnubo_url(zone)
-            env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_ID"] = f"{zone}-client"
-            env[f"IMPOPS_MNUBO_{zone.upper()}_CLIENT_SECRET"] = f"{zone}-secret"
-        return env
+        """`IMPOPS_MNUBO_*` settings pointing impops at both zones with the default clients."""
+        return mnubo_env_for(self.base_url)
 
     def mnubo_url(self, zone: str = "sandbox") -> str:
         """A Mnubo client's base URL for `zone` ("sandbox" or "production")."""
