@@ -115,9 +115,11 @@ class _ScrubbingFormatter(logging.Formatter):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="impops",
-        description="Declarative GitOps for Electric Imp impCentral: validate, plan, apply, drift.",
+        description="Declarative GitOps for Electric Imp fleets (impCentral and the Mnubo "
+        "data model): validate, plan, apply, drift.",
         epilog="Exit codes: 0 ok/no changes, 1 error, 2 changes or drift (with "
-        "--detailed-exitcode; drift always), 3 blocked by a safety rule, 4 saved plan is stale.",
+        "--detailed-exitcode; drift always), 3 blocked by a safety rule, 4 saved plan is stale, "
+        "5 another apply holds the lock.",
     )
     parser.add_argument("--version", action="version", version=f"impops {__version__}")
     _add_global_flags(parser, default=False)
