@@ -244,7 +244,9 @@ def run_apply(args: argparse.Namespace) -> int:
             return int(ExitCode.ERROR)
         # The lock is taken only now that there is something approved to write, and live is
         # read again under it: another apply may have finished while this one planned.
-        with run.locked(timeout=args.lock_timeout):
+        # Only the products the plan changes are locked: applies to other products (one CI job
+        # per product) go on in parallel.
+        with run.locked(timeout=args.lock_timeout, scopes={c.scope for c in plan.changes}):
             live = run.read_live()
             again = common.make_plan(run, live, args)
             if not again.has_changes:

@@ -11,7 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,11 +182,12 @@ class Run:
         return {s.name: s.writer(live[s.name], git_sha=self.git_sha) for s in self.sessions}
 
     @contextmanager
-    def locked(self, *, timeout: float) -> Iterator[None]:
-        """Every provider's apply lock, taken in session order, released in reverse."""
+    def locked(self, *, timeout: float, scopes: Collection[str]) -> Iterator[None]:
+        """Every provider's apply lock on the scopes a plan changes, taken in session order,
+        released in reverse."""
         with ExitStack() as stack:
             for session in self.sessions:
-                stack.enter_context(session.lock(timeout=timeout))
+                stack.enter_context(session.lock(timeout=timeout, scopes=scopes))
             yield
 
     def drift(self, live: LiveStates) -> DriftReport:

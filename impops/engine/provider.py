@@ -7,7 +7,7 @@ this protocol, so it imports no provider and providers never import each other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -45,10 +45,10 @@ class ProviderSession(Protocol):
 
     def writer(self, live: State, *, git_sha: str | None) -> Writer: ...
 
-    def lock(self, *, timeout: float) -> AbstractContextManager[None]:
-        """Hold this provider's apply lock for the block (exit 5 when another apply holds
-        it past `timeout` seconds). Taken before live is read, so a waiting apply plans
-        against what the other one left."""
+    def lock(self, *, timeout: float, scopes: Collection[str]) -> AbstractContextManager[None]:
+        """Hold this provider's apply lock on `scopes` (the scopes a plan changes) for the
+        block; exit 5 when another apply holds one past `timeout` seconds. apply reads live
+        again under it, so a waiting apply plans against what the other one left."""
         ...
 
     def unlock(self, *, force: bool) -> list[str]:

@@ -157,3 +157,32 @@ def test_the_lock_group_name_is_reserved(cli: Cli, manifests: Path) -> None:
     assert result.code == 1
     assert "asset-tracker/product.yaml:" in result.text
     assert "reserved for impops' apply lock" in result.text
+
+
+def test_only_the_products_a_plan_changes_are_locked(
+    cli: Cli, manifests: Path, env: dict[str, str], client: ImpCentralClient
+) -> None:
+    """Another apply holding weather-station does not stop a change to asset-tracker."""
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
+    weather = next(
+        p for p in client.list_products() if p["attributes"]["name"] == "weather-station"
+    )
+    description = (
+        '{"expires": "2999-01-01T00:00:00Z", "holder": "ci@runner-9 pid 7", '
+        '"impops_lock": 1, "owner": "other-job", "since": "2026-12-01T10:00:00Z"}'
+    )
+    held = client.create_device_group(
+        weather["id"], "development_devicegroup", {"name": LOCK_GROUP, "description": description}
+    )
+    product = manifests / "asset-tracker" / "product.yaml"
+    product.write_text(product.read_text().replace("Prototype trackers", "Bench trackers", 1))
+    other = cli("apply", str(manifests), "--auto-approve")
+    assert other.code == 0, other.text  # asset-tracker only: weather-station's lock is not needed
+    assert "Bench trackers" in str(client.list_device_groups())
+    groups = client.list_device_groups({"product.id": weather["id"]})
+    assert held["id"] in [g["id"] for g in groups]  # the other job's lock is untouched
+    agent = manifests / "weather-station" / "src" / "app.agent.nut"
+    agent.write_text(agent.read_text() + "\n// v2\n")
+    blocked = cli("apply", str(manifests), "--auto-approve", "--force")
+    assert blocked.code == 5, blocked.text
+    assert "ci@runner-9 pid 7" in blocked.err

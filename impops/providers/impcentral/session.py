@@ -6,7 +6,7 @@ Built by the CLI for every project (the manifests always describe impCentral pro
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 
 from impops import redact
@@ -72,12 +72,15 @@ class ImpCentralSession:
         }
 
     @contextmanager
-    def lock(self, *, timeout: float) -> Iterator[None]:
-        """Hold the apply lock of every managed product for the block (see `lock`)."""
+    def lock(self, *, timeout: float, scopes: Collection[str]) -> Iterator[None]:
+        """Hold the apply lock of the live products among `scopes` for the block (see
+        `lock`); a product the apply creates is locked when it is created."""
         env = os.environ if self.env is None else self.env
         ttl = lock_ttl(env)
         self._lock = ApplyLock(self.client, ttl=ttl)
-        self._lock.acquire(self.live_product_ids(), timeout=timeout)
+        wanted = set(scopes)
+        products = {n: i for n, i in self.live_product_ids().items() if n in wanted}
+        self._lock.acquire(products, timeout=timeout)
         try:
             yield
         finally:

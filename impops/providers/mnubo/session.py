@@ -8,7 +8,7 @@ from the CLI (`use_registry`), because only it may look at impCentral's state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 
 from impops.engine.drift import DriftInput
@@ -90,7 +90,7 @@ class MnuboSession:
         assert isinstance(live, MnuboState)
         return MnuboWriter(self.clients, live)
 
-    def lock(self, *, timeout: float) -> AbstractContextManager[None]:
+    def lock(self, *, timeout: float, scopes: Collection[str]) -> AbstractContextManager[None]:
         """No lock of its own: Mnubo refuses a second entity with the same key (409) and the
         registry's upserts are idempotent, so two applies cannot double anything here. The
         impCentral product locks, taken first, serialise applies of one project anyway."""
