@@ -18,12 +18,10 @@ given the emulator's 127.0.0.1 URLs and no proxy settings, so it talks to nothin
 from __future__ import annotations
 
 import copy
-import fcntl
 import json
 import os
-import shutil
 import subprocess
-import tempfile
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -32,12 +30,14 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from npm_locked import ensure_package  # noqa: E402
+
 pytestmark = pytest.mark.conformance
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 CLIENT_PACKAGE = "imp-central-api"
 CLIENT_VERSION = "1.7.0"
-NPM_CI_TIMEOUT_S = 300
 SCENARIO_TIMEOUT_S = 240
 
 # The default seed's account (docs/emulator.md, issue 2) ...
@@ -287,61 +287,10 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
 
 
-def _tools() -> tuple[str, str]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        path = os.environ.get("PATH", "")
-        pytest.skip(f"node/npm not found: node={node!r}, npm={npm!r} on PATH={path!r}")
-    return node, npm
-
-
 @pytest.fixture(scope="session")
 def node_client() -> str:
     """Path of ``node``, with imp-central-api@1.7.0 installed in tests/conformance/node."""
-    node, npm = _tools()
-    installed = NODE_DIR / "node_modules" / CLIENT_PACKAGE
-    # Parallel sessions (e.g. pytest-xdist workers) must not run `npm ci` in the same folder at
-    # once: serialise the install with a lock file outside the repository.
-    lock_path = Path(tempfile.gettempdir()) / "impops-conformance-npm-ci.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if _installed_version(installed) != CLIENT_VERSION:  # missing, or not the pinned one
-                _npm_ci(npm)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    version = _installed_version(installed)
-    assert version == CLIENT_VERSION, f"{CLIENT_PACKAGE} {version} installed, not {CLIENT_VERSION}"
-    return node
-
-
-def _installed_version(package_dir: Path) -> str | None:
-    try:
-        manifest = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    return version if isinstance(version, str) else None
-
-
-def _npm_ci(npm: str) -> None:
-    """Install the locked dependencies of tests/conformance/node."""
-    try:
-        proc = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_CI_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`npm ci` in {NODE_DIR} took longer than {NPM_CI_TIMEOUT_S} s")
-    if proc.returncode != 0:
-        pytest.fail(
-            f"`npm ci --no-audit --no-fund` in {NODE_DIR} failed ({proc.returncode}):\n"
-            f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
-        )
+    return ensure_package(NODE_DIR, CLIENT_PACKAGE, CLIENT_VERSION, "conformance")
 
 
 def _node_env(base_url: str, v5_url: str, group_delete: str) -> dict[str, str]:
