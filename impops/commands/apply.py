@@ -262,9 +262,7 @@ def run_apply(args: argparse.Namespace) -> int:
                 sys.stderr if sys.stderr.isatty() else sys.stdout, tty=sys.stderr.isatty()
             )
             report = apply_plan(again, run.writers(live), on_progress=progress)
-            # Only a device assignment can make a registry object plannable (agent ids come
-            # with it): without one, the second pass's full read would find nothing.
-            if report.ok and any(c.kind == "devices" for c in again.changes):
+            if report.ok and common.needs_second_pass(again):
                 report = _second_pass(run, args, report, progress)
             progress.finish()
     common.out("\n" + format_report(report))

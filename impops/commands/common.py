@@ -33,9 +33,18 @@ from impops.providers.mnubo.registry import RegistryEntry, zone_for_group
 from impops.providers.mnubo.session import MnuboSession
 
 FORMATS = ("text", "markdown", "json", "html")
-# Kinds whose changes apply may plan and make in a second pass of the same run, because only
-# its own writes made them plannable (see commands/apply.py `_second_pass`).
+# Cross-provider knowledge of the second pass (see commands/apply.py `_second_pass`): impCentral
+# gives a device its agent id only when it is assigned, so a plan that assigns devices may
+# leave Mnubo registry objects that only a second pass of the same run can plan and make.
 SECOND_PASS_KINDS = frozenset({"mnubo_objects"})
+_SECOND_PASS_TRIGGERS = frozenset({"devices"})
+
+
+def needs_second_pass(plan: Plan) -> bool:
+    """Whether an applied plan may have made second-pass changes plannable."""
+    return any(c.kind in _SECOND_PASS_TRIGGERS for c in plan.changes)
+
+
 DEFAULT_PARALLELISM = 8
 
 

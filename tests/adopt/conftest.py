@@ -51,15 +51,9 @@ def mnubo_env(
     emulator: EmulatorServer, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
     """Mnubo credentials of both zones, on top of `env`."""
-    for zone in ("sandbox", "production"):
-        prefix = f"IMPOPS_MNUBO_{zone.upper()}"
-        for name, value in (
-            ("URL", emulator.mnubo_url(zone)),
-            ("CLIENT_ID", f"{zone}-client"),
-            ("CLIENT_SECRET", f"{zone}-secret"),
-        ):
-            monkeypatch.setenv(f"{prefix}_{name}", value)
-            env[f"{prefix}_{name}"] = value
+    for key, value in emulator.mnubo_env().items():
+        monkeypatch.setenv(key, value)
+        env[key] = value
     return env
 
 
