@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,16 +149,19 @@ def evaluate(
     """Evaluate every rule for every scope (`products`: an impCentral product, a Mnubo zone);
     the share rules run for every kind of the providers present in that scope. See
     docs/plan.md "Safety"."""
-    live = list(live)
+    # One pass over live state (a plan of a large fleet holds thousands of resources).
+    existing_by: Counter[tuple[str, str]] = Counter((r.scope, r.kind) for r in live)
+    providers_by: dict[str, set[str]] = {}
+    for r in live:
+        providers_by.setdefault(r.scope, set()).add(r.PROVIDER)
     allow = tuple(dict.fromkeys(allow))
     checks: list[SafetyCheck] = []
     for product in sorted(set(products)):
         limits = thresholds_for(product, safety)
         mine = [c for c in changes if c.scope == product]
-        providers = {r.PROVIDER for r in live if r.scope == product}
-        providers |= {c.provider for c in mine}
+        providers = providers_by.get(product, set()) | {c.provider for c in mine}
         for kind in [k for k in kinds() if k.PROVIDER in providers and k.THRESHOLDS]:
-            existing = sum(1 for r in live if r.scope == product and r.kind == kind.kind)
+            existing = existing_by[(product, kind.kind)]
             ofkind = [c for c in mine if c.kind == kind.kind]
             updates = sum(1 for c in ofkind if _is_update(c))
             deletes = sum(1 for c in ofkind if _is_delete(c))
