@@ -186,3 +186,31 @@ def test_only_the_products_a_plan_changes_are_locked(
     blocked = cli("apply", str(manifests), "--auto-approve", "--force")
     assert blocked.code == 5, blocked.text
     assert "ci@runner-9 pid 7" in blocked.err
+
+
+@pytest.mark.parametrize("ttl", ["soon", "0", "-5"])
+def test_a_bad_lock_ttl_is_a_clear_error(
+    ttl: str, cli: Cli, manifests: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
+    agent = manifests / "weather-station" / "src" / "app.agent.nut"
+    agent.write_text(agent.read_text() + "\n// v2\n")
+    monkeypatch.setenv("IMPOPS_LOCK_TTL", ttl)
+    result = cli("apply", str(manifests), "--auto-approve", "--force")
+    assert result.code == 1
+    assert f"IMPOPS_LOCK_TTL must be a positive number of seconds, not {ttl!r}" in result.err
+    assert "Traceback" not in result.text
+
+
+@pytest.mark.parametrize("value", ["soon", "-1"])
+def test_a_bad_lock_timeout_is_a_usage_error(
+    value: str, manifests: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from impops.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["apply", str(manifests), "--lock-timeout", value])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "--lock-timeout" in err
+    assert "Traceback" not in err
