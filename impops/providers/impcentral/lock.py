@@ -24,9 +24,10 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from impops.errors import ConfigError, ExitCode, ImpopsError
 from impops.providers.impcentral.api.client import ImpCentralClient
@@ -36,6 +37,8 @@ LOCK_GROUP = "impops-lock"
 LOCK_TYPE = "development_devicegroup"
 DEFAULT_TTL = 3600.0  # an apply that runs longer than an hour should say so (IMPOPS_LOCK_TTL)
 POLL_SECONDS = 2.0
+
+T = TypeVar("T")
 
 
 class LockHeldError(ImpopsError):
@@ -121,8 +124,8 @@ def _parse(product: str, doc: Mapping[str, Any]) -> LockInfo:
 
 
 class ApplyLock:
-    """The locks of one apply: acquire per product (sorted, so two applies never deadlock),
-    release all at the end."""
+    """The locks of one apply: acquire per product (all at once, waiting in sorted order so
+    two applies never deadlock), release all at the end."""
 
     def __init__(
         self,
@@ -132,8 +135,10 @@ class ApplyLock:
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
+        workers: int = 8,
     ) -> None:
         self.client = client
+        self.workers = max(1, workers)
         self.holder = holder or default_holder()
         self.owner = uuid.uuid4().hex
         self.ttl = ttl
@@ -185,13 +190,25 @@ class ApplyLock:
     def acquire(self, products: Mapping[str, str], *, timeout: float = 0.0) -> None:
         """Lock every product (name -> id); wait up to `timeout` seconds for each held one.
 
+        All products are tried at once first: when nobody else holds any (the usual case)
+        that is one round of concurrent creates, not one create after another. Waiting keeps
+        the rule that rules out deadlock between two applies: a product is waited for only
+        while this apply holds nothing that sorts after it, so the locks taken in the first
+        round past the first held product are given back before waiting.
+
         Raises LockHeldError naming the holder and since when; locks taken so far are
         released first, so a failed acquire leaves nothing behind.
         """
         deadline = time.monotonic() + max(0.0, timeout)
+        order = sorted(products)
         try:
-            for product in sorted(products):
-                while True:
+            first = self._each(lambda p: self._try(p, products[p]), order)
+            waiting = [p for p, info in zip(order, first, strict=True) if info is not None]
+            if not waiting:
+                return
+            self._give_back([p for p in self.held if p > waiting[0]])
+            for product in order[order.index(waiting[0]) :]:
+                while product not in self.held:
                     info = self._try(product, products[product])
                     if info is None:
                         break
@@ -206,14 +223,29 @@ class ApplyLock:
             self.release()
             raise
 
+    def _each(self, fn: Callable[[str], T], products: list[str]) -> list[T]:
+        """`fn` over `products` concurrently (the client's limiter paces the calls); every
+        call finishes before the first error, if any, is raised."""
+        if len(products) <= 1:
+            return [fn(p) for p in products]
+        with ThreadPoolExecutor(min(self.workers, len(products)), "impops-lock") as pool:
+            futures = [pool.submit(fn, p) for p in products]
+            wait(futures)
+        return [f.result() for f in futures]
+
+    def _give_back(self, products: list[str]) -> None:
+        ids = [self.held.pop(p) for p in sorted(products)]
+        self._each(self._delete, ids)
+
     def adopt_new_product(self, product: str, product_id: str) -> None:
         """Lock a product this apply just created, before anything is written into it."""
         if self._try(product, product_id) is not None:
             raise LockHeldError(f"product {product!r} was locked by another apply meanwhile")
 
     def release(self) -> None:
-        for product in sorted(self.held):
-            self._delete(self.held.pop(product))
+        """Delete every lock this apply holds, concurrently; each is tried even when another
+        delete fails (the first error is raised after)."""
+        self._give_back(list(self.held))
 
     def release_product(self, product: str) -> None:
         """Drop one product's lock early: the product itself is about to be deleted, and

@@ -77,7 +77,7 @@ class ImpCentralSession:
         `lock`); a product the apply creates is locked when it is created."""
         env = os.environ if self.env is None else self.env
         ttl = lock_ttl(env)
-        self._lock = ApplyLock(self.client, ttl=ttl)
+        self._lock = ApplyLock(self.client, ttl=ttl, workers=self.parallelism)
         wanted = set(scopes)
         products = {n: i for n, i in self.live_product_ids().items() if n in wanted}
         self._lock.acquire(products, timeout=timeout)
