@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from impops import __version__, redact
+from impops.allocator import pin_mmap_threshold
 from impops.commands import COMMAND_MODULES
 from impops.errors import ExitCode, ImpopsError
 
@@ -142,6 +143,7 @@ def _configure_logging(debug: bool, verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run impops with `argv` (default: sys.argv[1:]) and return the exit code."""
+    pin_mmap_threshold()  # large transient buffers are not kept resident (impops/allocator.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.debug, args.verbose)
