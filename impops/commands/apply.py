@@ -221,7 +221,7 @@ def run_apply(args: argparse.Namespace) -> int:
     saved = load_saved(Path(args.plan)) if args.plan else None
     if saved is not None:
         adopt_saved_filters(args, saved)
-    with common.open_run(args) as run:
+    with common.open_run(args, prefetch=True) as run:
         live = run.read_live()
         plan = common.make_plan(run, live, args)
         if saved is not None:

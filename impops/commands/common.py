@@ -1,8 +1,10 @@
 """Plumbing shared by plan, apply, drift and demo: flags, loading, credentials, planning.
 
-A command run goes: load the project (no network) → open one provider session per provider
-the project uses (each builds its desired state, reads its settings from the environment and
-opens its client) → read live → plan. This is the one place that composes providers.
+A command run goes: load the project → open one provider session per provider the project
+uses (each builds its desired state, reads its settings from the environment and opens its
+client) → read live → plan. Loading makes no call of its own; for plan, apply and drift,
+impCentral's account-wide lists start once `impops.yaml` is read, while the product files
+load (`providers/impcentral/prefetch.py`). This is the one place that composes providers.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from impops.engine.plan import Plan, PlanOptions, PlanSource, build_plan
 from impops.engine.provider import LiveStates, ProviderSession
 from impops.engine.state import State
 from impops.errors import ConfigError
-from impops.manifest import Project, load_project
+from impops.manifest import Project, ProjectHeader, load_project
 from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.model import DeviceAssignment, ImpCentralState
+from impops.providers.impcentral.prefetch import EarlyRead
 from impops.providers.impcentral.session import ImpCentralSession
 from impops.providers.impcentral.settings import Settings
 from impops.providers.mnubo.registry import RegistryEntry, zone_for_group
@@ -206,11 +209,20 @@ class Run:
 
 
 def open_sessions(
-    project: Project, env: Mapping[str, str] | None, parallelism: int
+    project: Project,
+    env: Mapping[str, str] | None,
+    parallelism: int,
+    early: EarlyRead | None = None,
 ) -> list[ProviderSession]:
     """One session per provider the project uses; impCentral always comes first, Mnubo
     (when `impops.yaml` names a model file) after it."""
-    sessions: list[ProviderSession] = [ImpCentralSession(project, env=env, parallelism=parallelism)]
+    try:
+        first = ImpCentralSession(project, env=env, parallelism=parallelism, early=early)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
+    sessions: list[ProviderSession] = [first]
     if project.mnubo is not None:
         production = any(
             zone_for_group(group.type) == "production"
@@ -257,14 +269,34 @@ def registry_entries(
 
 
 @contextmanager
-def open_run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Iterator[Run]:
-    """Load the manifests in `args.dir`, authenticate, and yield a `Run` (clients closed after)."""
+def open_run(
+    args: argparse.Namespace, env: Mapping[str, str] | None = None, *, prefetch: bool = False
+) -> Iterator[Run]:
+    """Load the manifests in `args.dir`, authenticate, and yield a `Run` (clients closed after).
+
+    With `prefetch` (commands that read live at once: plan, apply, drift), impCentral's
+    account-wide lists start while the product files load (`providers/impcentral/prefetch.py`).
+    """
     root = Path(args.dir)
     if not root.is_dir():
         raise ConfigError(f"manifest directory {str(root)!r} does not exist")
-    project = load_project(root, env=env)
+    early: list[EarlyRead] = []
+
+    def on_header(header: ProjectHeader) -> None:
+        try:
+            settings = Settings.from_env(env, default_endpoint=header.endpoint)
+        except ConfigError:
+            return  # the session reports it, after the manifests' own problems
+        early.append(EarlyRead(settings, header.product_files))
+
+    try:
+        project = load_project(root, env=env, on_header=on_header if prefetch else None)
+    except BaseException:
+        for read in early:
+            read.close()
+        raise
     parallelism = getattr(args, "parallelism", DEFAULT_PARALLELISM)
-    sessions = open_sessions(project, env, parallelism)
+    sessions = open_sessions(project, env, parallelism, early[0] if early else None)
     try:
         yield Run(
             project=project, sessions=sessions, git_sha=git_sha(root), parallelism=parallelism

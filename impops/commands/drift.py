@@ -76,7 +76,7 @@ def load_baseline(path: Path) -> list[Acknowledgement]:
 
 def run_drift(args: argparse.Namespace) -> int:
     entries = load_baseline(Path(args.baseline)) if args.baseline else []
-    with common.open_run(args) as run:
+    with common.open_run(args, prefetch=True) as run:
         report = run.drift(run.read_live(readonly=True))
     report.items = [i for i in report.items if selected(i.address, args.target, args.exclude)]
     baseline = None

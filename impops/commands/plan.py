@@ -91,7 +91,7 @@ def write_output(path: Path, text: str, what: str) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    with common.open_run(args) as run:
+    with common.open_run(args, prefetch=True) as run:
         live = run.read_live()
         plan = with_relative_root(common.make_plan(run, live, args))
     color = args.format == "text" and common.use_color(args, sys.stdout)

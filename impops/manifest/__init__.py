@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from impops.manifest.loader import PROJECT_FILE, ProductSource, Project, load_project
+from impops.manifest.loader import PROJECT_FILE, ProductSource, Project, ProjectHeader, load_project
 from impops.manifest.mnubo import MnuboManifest, MnuboModel
 from impops.manifest.models import (
     DeploymentSettings,
@@ -25,6 +25,7 @@ __all__ = [
     "ProductManifest",
     "ProductSource",
     "Project",
+    "ProjectHeader",
     "ProjectManifest",
     "WebhookManifest",
     "load_project",

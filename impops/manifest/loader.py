@@ -80,6 +80,14 @@ class Project:
         return self.code[(source.path.parent / rel).resolve()]
 
 
+@dataclass(frozen=True)
+class ProjectHeader:
+    """What `impops.yaml` alone tells: the endpoint it names and how many product files."""
+
+    endpoint: str | None
+    product_files: int
+
+
 @dataclass
 class _Run:
     root: Path
@@ -89,10 +97,17 @@ class _Run:
     builder: CodeBuilder | None = None
 
 
-def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Project:
+def load_project(
+    root: str | Path,
+    env: Mapping[str, str] | None = None,
+    on_header: Callable[[ProjectHeader], None] | None = None,
+) -> Project:
     """Load and validate the manifests under `root`; raise `ManifestError` with every problem.
 
     `env` supplies `${VAR}` values (default: `os.environ`); the project's `vars:` are fallbacks.
+    `on_header`, when given, is told the endpoint and the number of product files as soon as
+    a valid `impops.yaml` has been read, before the product files are (the CLI starts the
+    live read's account-wide lists then; see `providers/impcentral/prefetch.py`).
     """
     run = _Run(Path(root), os.environ if env is None else env)
     start = SourcePosition(PROJECT_FILE, 1, 1)
@@ -125,6 +140,8 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
         if isinstance(v, str | int | float) and not isinstance(v, bool)
     }
     paths = _expand(run, entries, loaded.positions)
+    if on_header is not None and project is not None and not run.problems:
+        on_header(ProjectHeader(project.endpoint, len(paths)))
     products: list[tuple[ProductManifest, ProductSource]] = []
     code: dict[Path, str] = {}
     device_refs: list[tuple[str, ManifestProblem]] = []

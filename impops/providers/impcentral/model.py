@@ -377,6 +377,8 @@ class ImpCentralState(State):
     previous_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Live side: undeclared products that carry impops' marker (see `undeclared`).
     undeclared_products: tuple[str, ...] = ()
+    # Live side: `time.monotonic()` when the read began (0.0: not a live read).
+    read_at: float = 0.0
 
     def products(self) -> set[str]:
         return {r.product for r in self.resources.values()}

@@ -6,6 +6,7 @@ Built by the CLI for every project (the manifests always describe impCentral pro
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -19,9 +20,10 @@ from impops.providers.impcentral.api.client import ImpCentralClient
 from impops.providers.impcentral.desired import build_desired
 from impops.providers.impcentral.diff import diff
 from impops.providers.impcentral.drift import drift_input, read_live_readonly
-from impops.providers.impcentral.live import read_live
+from impops.providers.impcentral.live import LiveReader, read_live
 from impops.providers.impcentral.lock import ApplyLock, lock_ttl, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
+from impops.providers.impcentral.prefetch import EarlyRead, PrefetchedReader
 from impops.providers.impcentral.renames import previous_product_names
 from impops.providers.impcentral.settings import Settings
 from impops.providers.impcentral.translate import attrs
@@ -40,13 +42,21 @@ class ImpCentralSession:
         env: Mapping[str, str] | None = None,
         parallelism: int = 8,
         desired: ImpCentralState | None = None,
+        early: EarlyRead | None = None,
     ) -> None:
         self.project = project
         self.desired: ImpCentralState = desired if desired is not None else build_desired(project)
         self.settings = Settings.from_env(env, default_endpoint=project.endpoint)
         # Secret fingerprints in plans are keyed by the credentials (see impops.redact).
         redact.configure_key(self.settings.fingerprint_material())
-        self.client = ImpCentralClient(self.settings)
+        # The client (and its prefetch) opened before the manifests loaded serves this run
+        # only if the loaded project gives the same settings (an endpoint from `${VAR}`...).
+        if early is not None and early.settings == self.settings:
+            self.client, self._prefetch = early.client, early.prefetch
+        else:
+            if early is not None:
+                early.close()
+            self.client, self._prefetch = ImpCentralClient(self.settings), None
         self.endpoint = self.settings.endpoint
         self.parallelism = parallelism
         self.env = env
@@ -96,10 +106,21 @@ class ImpCentralSession:
         return lines
 
     def read_live(self, *, readonly: bool = False) -> ImpCentralState:
+        """Live state; the first read is answered from the prefetch, if any, and only it."""
         reader = read_live_readonly if readonly else read_live
-        client = undeclared.ProductsOnce(self.client)  # one product list for both reads
-        state = reader(client, self.product_names, parallelism=self.parallelism)
-        state.undeclared_products = undeclared.find(client, self.product_names)
+        prefetch, self._prefetch = self._prefetch, None
+        source: LiveReader = (
+            self.client if prefetch is None else PrefetchedReader(self.client, prefetch)
+        )
+        started = time.monotonic()
+        try:
+            client = undeclared.ProductsOnce(source)  # one product list for both reads
+            state = reader(client, self.product_names, parallelism=self.parallelism)
+            state.read_at = started
+            state.undeclared_products = undeclared.find(client, self.product_names)
+        finally:
+            if prefetch is not None:
+                prefetch.close()
         return state
 
     def plan_input(self, live: State) -> PlanInput:
@@ -121,4 +142,6 @@ class ImpCentralSession:
         )
 
     def close(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.close()
         self.client.close()
