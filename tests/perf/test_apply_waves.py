@@ -10,6 +10,7 @@ from impops.cli import main
 from impops.emulator import EmulatorServer
 from impops.engine.change import Action, Change
 from impops.engine.waves import split_waves
+from impops.providers.impcentral import writer_code
 from impops.providers.impcentral.model import Deployment, DeviceGroup, GroupType
 
 LOGIN_KEY = "0123456789abcdef"
@@ -72,21 +73,38 @@ def _calls(emulator: EmulatorServer) -> Counter[str]:
     return found
 
 
-def test_apply_of_many_deploys_rechecks_from_one_list(
-    emulator: EmulatorServer, tmp_path: Path, monkeypatch: Any, capsys: Any
-) -> None:
+def _apply_twice(emulator: EmulatorServer, root: Path, monkeypatch: Any) -> Counter[str]:
+    """Deploy 12 groups, change all their code, and count the calls of the second apply."""
     monkeypatch.setenv("IMPOPS_ENDPOINT", emulator.v5_url)
     monkeypatch.setenv("IMPOPS_LOGIN_KEY", LOGIN_KEY)
     monkeypatch.setenv("IMPOPS_RATE_LIMIT", "0")
-    _project(tmp_path, 12, 0)
-    assert main(["apply", "--auto-approve", str(tmp_path)]) == 0
-    _project(tmp_path, 12, 1)
+    _project(root, 12, 0)
+    assert main(["apply", "--auto-approve", str(root)]) == 0
+    _project(root, 12, 1)
     emulator.admin("DELETE", "requests")
-    assert main(["apply", "--auto-approve", str(tmp_path)]) == 0
-    calls = _calls(emulator)
+    assert main(["apply", "--auto-approve", str(root)]) == 0
+    return _calls(emulator)
+
+
+def test_a_wave_rechecks_from_the_read_under_the_lock(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    calls = _apply_twice(emulator, tmp_path, monkeypatch)
     assert calls["POST /deployments"] == 12
-    assert calls["GET /devicegroups/{id}"] == 0  # no GET per deploy: one refreshed list
-    # the plan's read, the read under the lock, the wave's refresh (+ the lock's own lists)
-    assert calls["GET /devicegroups"] >= 3
+    assert calls["GET /devicegroups/{id}"] == 0  # no GET per deploy
+    # the plan's read and the read under the lock, which is also the wave's group view
+    assert calls["GET /devicegroups"] == 2
     capsys.readouterr()
     assert main(["plan", "--detailed-exitcode", str(tmp_path)]) == 0  # nothing left to do
+
+
+def test_an_older_read_is_refreshed_with_one_list(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    monkeypatch.setattr(writer_code, "LIVE_VIEW_MAX_AGE", -1.0)  # every read is too old
+    calls = _apply_twice(emulator, tmp_path, monkeypatch)
+    assert calls["POST /deployments"] == 12
+    assert calls["GET /devicegroups/{id}"] == 0  # no GET per deploy: one refreshed list
+    assert calls["GET /devicegroups"] == 3  # the plan's read, the lock's read, the refresh
+    capsys.readouterr()
+    assert main(["plan", "--detailed-exitcode", str(tmp_path)]) == 0

@@ -145,6 +145,15 @@ class ApplyLock:
         self.clock = clock
         self.sleep = sleep
         self.held: dict[str, str] = {}  # product -> lock group id
+        self._since: dict[str, float] = {}  # product -> time.monotonic() when taken
+
+    def _hold(self, product: str, group_id: str) -> None:
+        self._since[product] = time.monotonic()
+        self.held[product] = group_id
+
+    def held_since(self, product: str) -> float | None:
+        """When (`time.monotonic()`) this apply took `product`'s lock; None if it holds none."""
+        return self._since.get(product) if product in self.held else None
 
     def find(self, product: str, product_id: str) -> LockInfo | None:
         for doc in self.client.list_device_groups({"product.id": product_id}):
@@ -174,14 +183,14 @@ class ApplyLock:
         if doc is not None:
             info = _parse(product, doc)
             if info.owner == self.owner:  # after an ambiguous create the client may hand
-                self.held[product] = info.group_id  # back someone else's group: check
+                self._hold(product, info.group_id)  # back someone else's group: check
                 return None
             return info
         found = self.find(product, product_id)
         if found is None:
             return LockInfo(product, "", "", "", "", "")  # released meanwhile: try again
         if found.owner == self.owner:
-            self.held[product] = found.group_id
+            self._hold(product, found.group_id)
             return None
         if found.expired(now):
             self._delete(found.group_id)  # stale: take it over on the next attempt

@@ -81,8 +81,10 @@ class WriterBase:
         self.blocked: set[str] = set()  # addresses whose change was skipped or failed
         self.retiring: list[DeviceGroup] = []  # replaced groups, deleted once emptied
         self.key = client.endpoint  # locks are per impCentral
-        # Groups refreshed by `prepare`: id -> (document, this process's deploy count then).
-        self.refreshed: dict[str, tuple[Doc, int]] = {}
+        # Group views `prepare` gave a wave: id -> (current deployment id, this process's
+        # deploy count to the group then).
+        self.refreshed: dict[str, tuple[str | None, int]] = {}
+        self.deployed_any = False  # whether this writer made a deployment yet
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """The code half of an apply: new deployments, their metadata, and the restarts they owe.
 
 A deploy re-checks its group's current deployment under the group's deploy lock and skips
-when it moved since planning; `prepare` lets a wave of deploys re-check from one refreshed
-group list instead of a GET each. A new deployment carries a pending-restart tag until its
+when it moved since planning; `prepare` lets a wave of deploys re-check from one view of the
+groups (a fresh live read under the apply lock, or one refreshed group list) instead of a GET
+each. A new deployment carries a pending-restart tag until its
 restart was sent (see `restarts`).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from impops.engine.apply import Skip
@@ -21,12 +23,14 @@ from impops.providers.impcentral.restarts import (
 )
 from impops.providers.impcentral.translate import fingerprint_of, rel_id
 from impops.providers.impcentral.writer_base import (
-    Doc,
     WriterBase,
     deploy_counts,
     deploy_counts_now,
     object_lock,
 )
+
+# A live read under the apply lock at most this old serves as a wave's group view (`prepare`).
+LIVE_VIEW_MAX_AGE = 5.0
 
 
 class CodeWrites(WriterBase):
@@ -35,18 +39,31 @@ class CodeWrites(WriterBase):
     # --- batched re-checks (waves) ------------------------------------------------------
 
     def prepare(self, changes: list[Change]) -> None:
-        """Re-read, with the fewest list calls, the groups a wave of new deployments re-checks.
+        """Give a wave of new deployments the freshest group view for its re-checks.
 
-        A deploy re-checks its group's current deployment. For a wave of N deploys that is
-        one GET each; one `list_device_groups` (per product, or account-wide when that is
-        fewer pages) reads them all, moments before the wave starts. Used only when it costs
-        fewer calls than the GETs, and each refreshed group serves one deploy only.
+        A deploy re-checks its group's current deployment; for a wave of N deploys that is
+        one GET each. Instead the wave is served by one view of the groups, each group used
+        by one deploy:
+
+        * the live state itself, for groups the live read saw, when that read began under
+          this apply's lock on the group's product at most `LIVE_VIEW_MAX_AGE` seconds ago
+          and this writer has not deployed yet: no other apply can have deployed since (the
+          lock), and the read is as recent as a list made now would be;
+        * else one `list_device_groups` (per product, or account-wide when that is fewer
+          pages), moments before the wave, when that costs fewer calls than the GETs.
         """
-        gids = {
-            self.ids.get(self.group_address(d.product, d.group))
+        deploys = [
+            (self.group_address(d.product, d.group), d)
             for c in changes
             if isinstance(d := c.after, Deployment) and self._is_deploy(c)
-        }
+        ]
+        counts = deploy_counts_now()
+        if not self.deployed_any:
+            for gaddr, d in deploys:
+                gid = self.ids.get(gaddr)
+                if gid is not None and self.live.ids.get(gaddr) == gid and self._live_view(d):
+                    self.refreshed[gid] = (self.live.ids.get(d.address), counts.get(gid, 0))
+        gids = {self.ids.get(gaddr) for gaddr, _ in deploys} - set(self.refreshed)
         gids.discard(None)
         products = {c.resource.scope for c in changes}
         pids = [self.ids.get(f"product/{p}") for p in sorted(products)]
@@ -60,7 +77,6 @@ class CodeWrites(WriterBase):
         account_pages = -(-managed // 100)
         if min(per_product, account_pages) >= len(gids):
             return
-        counts = deploy_counts_now()
         if account_pages < per_product:
             docs = self.client.list_device_groups()
         else:
@@ -70,15 +86,26 @@ class CodeWrites(WriterBase):
         for doc in docs:
             gid = str(doc.get("id"))
             if gid in gids:
-                self.refreshed[gid] = (doc, counts.get(gid, 0))
+                self.refreshed[gid] = (rel_id(doc, "current_deployment"), counts.get(gid, 0))
 
-    def group_for_deploy(self, gid: str) -> Doc:
-        """The group as a deploy re-checks it: refreshed by `prepare` if nothing this process
-        deployed to it since, else read now. Call under the group's deploy lock."""
-        doc, count = self.refreshed.pop(gid, (None, -1))
-        if doc is not None and deploy_counts.get(gid, 0) == count:
-            return doc
-        return self.client.get_device_group(gid)
+    def _live_view(self, d: Deployment) -> bool:
+        """Whether the live state may serve as the group view of `d`'s re-check (`prepare`)."""
+        since = self.lock.held_since(d.product) if self.lock is not None else None
+        read_at = self.live.read_at
+        return (
+            since is not None
+            and read_at >= since
+            and time.monotonic() - read_at <= LIVE_VIEW_MAX_AGE
+        )
+
+    def current_for_deploy(self, gid: str) -> str | None:
+        """The group's current deployment id as a deploy re-checks it: from the view `prepare`
+        gave if nothing this process deployed to the group since, else read now. Call under
+        the group's deploy lock."""
+        current, count = self.refreshed.pop(gid, (None, -1))
+        if count >= 0 and deploy_counts.get(gid, 0) == count:
+            return current
+        return rel_id(self.client.get_device_group(gid), "current_deployment")
 
     @staticmethod
     def _is_deploy(change: Change) -> bool:
@@ -104,7 +131,7 @@ class CodeWrites(WriterBase):
         # new or replaced in this run).
         planned = self.live.ids.get(d.address) if change.before is not None else None
         with object_lock(f"{self.key}:{gid}:deploy"):
-            current = rel_id(self.group_for_deploy(gid), "current_deployment")
+            current = self.current_for_deploy(gid)
             if current != planned:
                 raise Skip("moved since planning (the group has a newer deployment)")
             # A pending-restart tag until the restart is sent (see impcentral/restarts.py).
@@ -122,6 +149,7 @@ class CodeWrites(WriterBase):
                 },
             )
             deploy_counts[gid] = deploy_counts.get(gid, 0) + 1
+            self.deployed_any = True
         dep_id = str(doc["id"])
         self.ids[d.address] = dep_id
         if d.min_supported:
