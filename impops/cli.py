@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from impops import __version__, redact
-from impops.allocator import pin_mmap_threshold
 from impops.commands import COMMAND_MODULES
 from impops.errors import ExitCode, ImpopsError
+from impops.tuning import fewer_collections, pin_mmap_threshold
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
@@ -143,12 +143,13 @@ def _configure_logging(debug: bool, verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run impops with `argv` (default: sys.argv[1:]) and return the exit code."""
-    pin_mmap_threshold()  # large transient buffers are not kept resident (impops/allocator.py)
+    pin_mmap_threshold()  # large transient buffers are not kept resident (impops/tuning.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.debug, args.verbose)
     try:
-        return int(args.func(args))
+        with fewer_collections():  # see impops/tuning.py
+            return int(args.func(args))
     except ImpopsError as exc:
         if args.debug:
             logging.getLogger("impops").exception("failed")

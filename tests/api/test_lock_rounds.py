@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+
 from impops.providers.impcentral.api import ImpCentralClient
-from impops.providers.impcentral.lock import LOCK_GROUP, ApplyLock
+from impops.providers.impcentral.lock import LOCK_GROUP, ApplyLock, LockHeldError
 
 PRODUCTS = ("p1", "p2", "p3")
 
@@ -81,11 +83,7 @@ def test_a_held_lock_past_the_timeout_leaves_nothing_behind(client: ImpCentralCl
     other = ApplyLock(client, holder="other apply")
     other.acquire({"p3": products["p3"]})
     mine = ApplyLock(client, holder="this apply", sleep=lambda _: None)
-    try:
+    with pytest.raises(LockHeldError, match="'p3' is locked by another apply: held by other"):
         mine.acquire(products, timeout=0)
-    except Exception as exc:  # noqa: BLE001 - asserted below
-        assert "'p3' is locked by another apply: held by other apply" in str(exc)
-    else:
-        raise AssertionError("acquire should have failed")
     assert mine.held == {}
     assert _locked(client) == {"p3"}

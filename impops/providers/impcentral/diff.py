@@ -222,7 +222,9 @@ class _Differ:
 
     @staticmethod
     def _deployment_comparable(dep: Deployment) -> dict[str, Any]:
-        data: dict[str, Any] = {name: dep.comparable()[name] for name in _DEPLOYMENT_METADATA}
+        """The metadata compared in place (code is compared by digest). Read from the fields:
+        they are JSON values already (str, bool) or replaced (tags), so no model dump."""
+        data: dict[str, Any] = {name: getattr(dep, name) for name in _DEPLOYMENT_METADATA}
         data["tags"] = comparable_tags(dep.tags, IMPOPS_TAG)
         return data
 

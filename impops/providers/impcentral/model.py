@@ -16,6 +16,7 @@ Addresses (stable, human readable, used in plans, `--target` and fingerprints):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -290,12 +291,16 @@ class DeviceAssignment(ImpCentralResource):
         return self.group
 
 
+# Both URL functions are pure and run for every webhook on both sides of a plan, its address
+# several times over (1,000 webhooks: 8,000 URL parses), so each URL is parsed once a process.
+@functools.cache
 def webhook_url_id(url: str) -> str:
     """Short identity of a webhook URL for addresses: host plus a digest, never the secret."""
     host = urlsplit(url).hostname or "invalid-url"
     return f"{host}#{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
+@functools.cache
 def url_has_credentials(url: str) -> bool:
     """Whether a URL carries credentials: userinfo (`user:pass@`) or a query string, the two
     places webhook receivers put tokens."""

@@ -1,6 +1,16 @@
-"""Keep transient large buffers from staying resident: glibc's mmap threshold, fixed.
+"""Process-wide tuning for one impops command: the C allocator and the garbage collector.
 
-A live read of a large fleet parses many list pages of up to ~1 MB each (100 deployments with
+`fewer_collections()`: a command allocates a few hundred thousand objects that live to its
+end (manifest data, JSON documents, resources) and makes little cyclic garbage. At CPython's
+default threshold (700) a 1,000-group plan ran ~330 collections, three of them full passes over
+everything: ~0.2 s of CPU holding the GIL while the live reader's threads waited, and about a
+quarter of `validate`'s time on 5,000 groups. For the command the young-generation threshold is
+`GC_THRESHOLD` and what existed before it (modules, classes) is frozen out of every pass.
+Collections still run, so memory stays bounded; both are restored after (tests run many
+commands in one process).
+
+`pin_mmap_threshold()`: keep transient large buffers from staying resident. A live read of a
+large fleet parses many list pages of up to ~1 MB each (100 deployments with
 their code), on several threads at once. glibc serves blocks above `M_MMAP_THRESHOLD` (128 KiB)
 with `mmap`, returned to the system when freed, but its default *dynamic* threshold rises to
 the size of each such block freed, after which page-sized buffers come from per-thread heaps
@@ -16,8 +26,14 @@ Only where the C library is glibc; elsewhere, or if the call is refused, nothing
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Objects allocated between young-generation collections during a command (CPython: 700).
+GC_THRESHOLD = 20_000
 
 M_MMAP_THRESHOLD = -3  # glibc <malloc.h>
 THRESHOLD = 128 * 1024  # glibc's default; pinning it disables the dynamic adjustment
@@ -40,3 +56,16 @@ def pin_mmap_threshold() -> bool:
     mallopt.restype = ctypes.c_int
     _done = bool(mallopt(M_MMAP_THRESHOLD, THRESHOLD))
     return _done
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely for the block, never over what existed before."""
+    thresholds = gc.get_threshold()
+    gc.freeze()  # what exists before the run (modules, classes) is never garbage
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
