@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
 from impops.manifest.codebuild import BuiltCode, CodeBuilder
+from impops.manifest.codefiles import CodeLocator
 from impops.manifest.limits import path_text_problem
 from impops.manifest.mnubo import MnuboModel, load_mnubo
 from impops.manifest.models import (
@@ -53,6 +54,7 @@ class ProductSource:
     path: Path  # absolute
     positions: PositionMap
     sensitive: frozenset[PathKey]
+    code_paths: Mapping[str, Path] = field(default_factory=dict)  # code path as written -> file
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class Project:
     def code_text(self, product: str, rel: str) -> str:
         """The text of a code file named `rel` in `product`'s file (validated at load)."""
         source = self.sources[product]
-        return self.code[(source.path.parent / rel).resolve()]
+        path = source.code_paths.get(rel)
+        return self.code[path if path is not None else (source.path.parent / rel).resolve()]
 
 
 @dataclass
@@ -87,6 +90,7 @@ class _Run:
     problems: list[ManifestProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     builder: CodeBuilder | None = None
+    locator: CodeLocator | None = None  # code files of every product, found alike
 
 
 def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Project:
@@ -101,6 +105,7 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
             [ManifestProblem(start, "", f"manifest directory not found: {run.root}")]
         )
     run.root = run.root.resolve()
+    run.locator = CodeLocator(run.root)
     project_path = run.root / PROJECT_FILE
     if not project_path.is_file():
         message = f"no {PROJECT_FILE} in {run.root} (the project file; see docs/manifests.md)"
@@ -340,6 +345,7 @@ def _load_product(
     raw_groups = raw_groups if isinstance(raw_groups, dict) else {}
     groups = manifest.device_groups if manifest else _valid_groups(raw_groups)
     check = ProductCheck(file, path, run.root, loaded.positions, raw_groups, groups)
+    check.locator = run.locator
     check_product(check)
     later.extend(check.problems)
     # A value with an unresolved ${VAR} was reported once; do not also report what it breaks.
@@ -358,7 +364,8 @@ def _load_product(
     if not isinstance(name, str):
         return None
     position = loaded.positions.value(("product",))
-    source = ProductSource(file, path, loaded.positions, frozenset(resolved.sensitive))
+    sensitive = frozenset(resolved.sensitive)
+    source = ProductSource(file, path, loaded.positions, sensitive, check.code_paths)
     return name, position, ((manifest, source) if manifest is not None else None)
 
 
