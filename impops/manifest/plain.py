@@ -28,10 +28,10 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.tag import Tag
 
 from impops import redact
-from impops.errors import ManifestProblem, SourcePosition
+from impops.errors import ManifestProblem
 from impops.manifest import limits
 from impops.manifest.composer import LimitError, Yaml12Resolver, c_events, c_may_parse, new_yaml
-from impops.manifest.positions import LoadedYaml, PathKey, PositionMap
+from impops.manifest.positions import LineColumn, LoadedYaml, PathKey, PositionMap
 
 SECRET_TAG = "!secret"
 _CORE = "tag:yaml.org,2002:"
@@ -99,9 +99,10 @@ class _Reader:
             raise _NotPlain
         return LoadedYaml(data, self.positions, self.secrets, set()), []
 
-    def _at(self, event: Any) -> SourcePosition:
+    @staticmethod
+    def _at(event: Any) -> LineColumn:
         mark = event.start_mark
-        return SourcePosition(self.file, mark.line + 1, mark.column + 1)
+        return (mark.line + 1, mark.column + 1)
 
     def _node(self, event: Any, path: PathKey) -> Any:
         kind = type(event)

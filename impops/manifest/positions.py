@@ -13,6 +13,7 @@ from typing import Any
 from impops.errors import SourcePosition
 
 PathKey = tuple[str | int, ...]
+LineColumn = tuple[int, int]  # 1-based
 
 
 def dotted(path: PathKey) -> str:
@@ -28,17 +29,22 @@ def dotted(path: PathKey) -> str:
 
 @dataclass
 class PositionMap:
-    """Positions of the keys and values of one YAML file, by data path."""
+    """Positions of the keys and values of one YAML file, by data path.
+
+    The tables hold bare (line, column) pairs: a big file has one per key and value, and
+    pairs of ints are not tracked by the garbage collector (`SourcePosition`s, made on
+    demand by the methods, would be: a fleet's loads spent a third of their time in
+    collections that walked them)."""
 
     file: str
-    keys: dict[PathKey, SourcePosition] = field(default_factory=dict)
-    values: dict[PathKey, SourcePosition] = field(default_factory=dict)
+    keys: dict[PathKey, LineColumn] = field(default_factory=dict)
+    values: dict[PathKey, LineColumn] = field(default_factory=dict)
 
     def value(self, path: PathKey) -> SourcePosition:
         """Where the value at `path` starts (or the nearest enclosing value we know)."""
         for prefix in _prefixes(path):
             if prefix in self.values:
-                return self.values[prefix]
+                return SourcePosition(self.file, *self.values[prefix])
         return SourcePosition(self.file, 1, 1)
 
     def path_at(self, position: SourcePosition) -> PathKey:
@@ -48,8 +54,7 @@ class PositionMap:
         best: PathKey = ()
         best_at = (0, 0)
         for table in (self.values, self.keys):
-            for path, where in table.items():
-                at = (where.line, where.column)
+            for path, at in table.items():
                 if best_at <= at <= target:
                     best, best_at = path, at
         return best
@@ -57,7 +62,7 @@ class PositionMap:
     def key(self, path: PathKey) -> SourcePosition:
         """Where the key of `path` sits (list items: the item; else falls back to the value)."""
         if path in self.keys:
-            return self.keys[path]
+            return SourcePosition(self.file, *self.keys[path])
         return self.value(path)
 
 

@@ -25,7 +25,7 @@ from impops.errors import ManifestProblem, SourcePosition
 from impops.manifest import limits
 from impops.manifest.composer import LimitError, compose_with_c, new_yaml
 from impops.manifest.plain import read_plain
-from impops.manifest.positions import LoadedYaml, PathKey, PositionMap, dotted
+from impops.manifest.positions import LineColumn, LoadedYaml, PathKey, PositionMap, dotted
 from impops.manifest.syntax import explain
 
 __all__ = [
@@ -50,7 +50,11 @@ _SEQ_TAG = _CORE + "seq"
 
 
 def _pos(file: str, node: Node) -> SourcePosition:
-    return SourcePosition(file, node.start_mark.line + 1, node.start_mark.column + 1)
+    return SourcePosition(file, *_line_column(node))
+
+
+def _line_column(node: Node) -> LineColumn:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _shown_tag(tag: str) -> str:
@@ -73,7 +77,7 @@ class _Builder:
         self.problems.append(ManifestProblem(_pos(self.file, node), dotted(path), message))
 
     def build(self, node: Node, path: PathKey) -> Any:
-        self.positions.values[path] = _pos(self.file, node)
+        self.positions.values[path] = _line_column(node)
         if id(node) in self._active:  # a recursive alias: `a: &x [*x]`
             self.problem(node, path, "recursive alias")
             return None
@@ -160,11 +164,11 @@ class _Builder:
             key = str(key_node.value)
             child = (*path, key)
             if key in explicit:
-                first = self.positions.keys[child]
-                self.problem(key_node, child, f"duplicate key (first defined at line {first.line})")
+                first, _ = self.positions.keys[child]
+                self.problem(key_node, child, f"duplicate key (first defined at line {first})")
                 continue
             explicit.add(key)
-            self.positions.keys[child] = _pos(self.file, key_node)
+            self.positions.keys[child] = _line_column(key_node)
             result[key] = self.build(value_node, child)
         return result
 
