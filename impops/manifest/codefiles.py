@@ -16,10 +16,10 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """Where a code file is, as `Path.resolve()` and the checks after it see it."""
 
     resolved: Path

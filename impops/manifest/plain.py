@@ -13,6 +13,7 @@ secret paths and limit errors; `tests/manifest/test_plain.py` compares them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml.error import YAMLError
@@ -37,10 +38,14 @@ SECRET_TAG = "!secret"
 _CORE = "tag:yaml.org,2002:"
 _STR = _CORE + "str"
 _MERGE = _CORE + "merge"
+_INT = _CORE + "int"
 # Implicit tags whose values the constructor builds (the rest send the file to the node path).
 _CONSTRUCTED = frozenset(_CORE + name for name in ("int", "float", "bool", "null", "timestamp"))
 # libyaml's implicit-tag rules for YAML 1.2 by first character, as ruamel's resolver has them.
 _IMPLICIT: dict[Any, list[tuple[str, Any]]] = Yaml12Resolver().versioned_resolver
+_ANY_FIRST = _IMPLICIT.get(None, [])  # the rules for any first character (none, in ruamel)
+_RULES = {first: rules + _ANY_FIRST for first, rules in _IMPLICIT.items() if first is not None}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")  # ints the constructor builds with int()
 # Keys that may resolve to the merge key `<<`: those with one of these first characters.
 _MERGE_FIRST = frozenset(
     first for first, rules in _IMPLICIT.items() if any(str(tag) == _MERGE for tag, _ in rules)
@@ -54,8 +59,8 @@ class _NotPlain(Exception):
 
 def implicit_tag(value: str) -> str:
     """The tag ruamel's YAML 1.2 resolver gives the plain scalar `value` (`VersionedResolver.
-    resolve`, without its per-call version lookup)."""
-    for tag, regexp in _IMPLICIT.get(value[:1], []) + _IMPLICIT.get(None, []):
+    resolve`, without its per-call version lookup and list building)."""
+    for tag, regexp in _RULES.get(value[:1], _ANY_FIRST):
         if regexp.match(value):
             return str(tag)
     return _STR
@@ -136,7 +141,11 @@ class _Reader:
                 raise _NotPlain
             child = (*path, key)
             self.keys[child] = self._at(event)
-            result[key] = self._node(self.next_event(), child)
+            event = self.next_event()
+            if type(event) is ScalarEvent:  # most values: skip `_node`
+                result[key] = self._scalar(event, child)
+            else:
+                result[key] = self._node(event, child)
 
     @staticmethod
     def _may_merge(key: str) -> bool:
@@ -181,6 +190,11 @@ class _Reader:
 
     def _construct(self, tag: str, text: str, event: Any) -> Any:
         """An int, float, bool, null or timestamp, built by ruamel's safe constructor."""
+        if tag == _INT and _DECIMAL.fullmatch(text):
+            try:
+                return int(text)  # what `construct_yaml_int` returns for these
+            except ValueError as exc:  # more digits than Python converts: the constructor fails
+                raise _NotPlain from exc
         if (tag, text) in self._built:
             return self._built[(tag, text)]
         if self._constructor is None:  # the node path's constructor, made the same way

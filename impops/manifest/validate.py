@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,11 @@ class ProductCheck:
     devices: list[tuple[str, ManifestProblem]] = field(default_factory=list)
     code_paths: dict[str, Path] = field(default_factory=dict)  # code path as written -> resolved
     locator: CodeLocator | None = None  # shared by a load's products; made here if not given
+
+    @cached_property
+    def product_dir(self) -> Path:
+        """The directory code paths are relative to (asked for once per code file)."""
+        return self.product_file.parent
 
     def locate(self, full: Path) -> Located:
         """Where the code file `full` is (see `CodeLocator.locate`)."""
@@ -212,7 +218,7 @@ def _check_code_file(check: ProductCheck, path: PathKey, rel: str) -> None:
     if candidate.is_absolute():
         check.at_value(path, "code paths are relative to the product file")
         return
-    full = check.product_file.parent / candidate
+    full = check.product_dir / candidate
     try:
         found = check.locate(full)
     except (OSError, RuntimeError) as exc:  # a symlink loop, a path the OS refuses

@@ -92,6 +92,7 @@ def _same_as_nodes(text: str) -> bool:
 
 
 PLAIN = [
+    "a: 12345678901234567890\nb: -0\nc: +7\nd: 007\ne: 0\nf: -12\ng: 1e3\nh: 08\n",
     "a: yes\nb: 0x10\nc: 1.5\nd: ~\ne: true\nf: '5'\ng: 0o17\nh: 1_000\ni: .inf\nj: -.NaN\n",
     "a: 2024-01-01\nb: 2024-01-01T10:00:00Z\nc: 2001-12-14 21:59:43.10 -5\nd: null\ne:\n",
     "'': empty key\n2024: numeric key\n0x1: hex key\ntrue: bool key\nnull: null key\n",
@@ -128,6 +129,7 @@ NOT_PLAIN = [
     "a: <<\n",
     "a: =\n",
     "a: 2020-13-45\n",
+    "a: " + "9" * 5000 + "\n",  # more digits than int() converts: a misfit for the node path
     'a: "\\ud800"\n',
     "a: 1\n---\nb: 2\n",
     "%YAML 1.2\n---\na: 1\n",
