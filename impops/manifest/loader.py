@@ -163,7 +163,8 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
     run.problems += check_previous_product_names([(m, s.positions) for m, s in products])
     mnubo = _load_mnubo(run, project, loaded.positions, products)
     run.problems.extend(builder.problems)
-    run.files.extend(dict.fromkeys(f for f in builder.files if f not in run.files))
+    listed = set(run.files)  # a set: a list scan per Builder source made this quadratic
+    run.files.extend(dict.fromkeys(f for f in builder.files if f not in listed))
     if run.problems or project is None:
         raise ManifestError(run.problems)
     names = tuple(m.product for m, _ in products) + tuple(dict.fromkeys(retired))
@@ -355,7 +356,8 @@ def _load_product(
     if run.builder is not None:  # after the checks: only files that were read are built
         name = data.get("product")
         product = name if isinstance(name, str) else None
-        run.builder.build_product(product, path, groups, check.code, loaded, resolved)
+        located = check.code_paths
+        run.builder.build_product(product, path, groups, check.code, loaded, resolved, located)
     for code_path, text in check.code.items():
         if code_path not in code:
             run.files.append(code_path)
