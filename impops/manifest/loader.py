@@ -20,7 +20,6 @@ from pydantic import ValidationError
 from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
 from impops.manifest.codebuild import BuiltCode, CodeBuilder
-from impops.manifest.codefiles import CodeLocator
 from impops.manifest.limits import path_text_problem
 from impops.manifest.mnubo import MnuboModel, load_mnubo
 from impops.manifest.models import (
@@ -90,7 +89,6 @@ class _Run:
     problems: list[ManifestProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     builder: CodeBuilder | None = None
-    locator: CodeLocator | None = None  # code files of every product, found alike
 
 
 def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Project:
@@ -105,7 +103,6 @@ def load_project(root: str | Path, env: Mapping[str, str] | None = None) -> Proj
             [ManifestProblem(start, "", f"manifest directory not found: {run.root}")]
         )
     run.root = run.root.resolve()
-    run.locator = CodeLocator(run.root)
     project_path = run.root / PROJECT_FILE
     if not project_path.is_file():
         message = f"no {PROJECT_FILE} in {run.root} (the project file; see docs/manifests.md)"
@@ -346,7 +343,6 @@ def _load_product(
     raw_groups = raw_groups if isinstance(raw_groups, dict) else {}
     groups = manifest.device_groups if manifest else _valid_groups(raw_groups)
     check = ProductCheck(file, path, run.root, loaded.positions, raw_groups, groups)
-    check.locator = run.locator
     check_product(check)
     later.extend(check.problems)
     # A value with an unresolved ${VAR} was reported once; do not also report what it breaks.

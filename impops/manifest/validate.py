@@ -57,7 +57,7 @@ class ProductCheck:
     code: dict[Path, str] = field(default_factory=dict)
     devices: list[tuple[str, ManifestProblem]] = field(default_factory=list)
     code_paths: dict[str, Path] = field(default_factory=dict)  # code path as written -> resolved
-    locator: CodeLocator | None = None  # shared by a load's products; made here if not given
+    locator: CodeLocator | None = None  # made on first use; may be shared by products
 
     @cached_property
     def product_dir(self) -> Path:
