@@ -41,7 +41,7 @@ _MERGE = _CORE + "merge"
 _INT = _CORE + "int"
 # Implicit tags whose values the constructor builds (the rest send the file to the node path).
 _CONSTRUCTED = frozenset(_CORE + name for name in ("int", "float", "bool", "null", "timestamp"))
-# libyaml's implicit-tag rules for YAML 1.2 by first character, as ruamel's resolver has them.
+# ruamel's implicit-tag rules for YAML 1.2 by first character (those the node path resolves by).
 _IMPLICIT: dict[Any, list[tuple[str, Any]]] = Yaml12Resolver().versioned_resolver
 _ANY_FIRST = _IMPLICIT.get(None, [])  # the rules for any first character (none, in ruamel)
 _RULES = {first: rules + _ANY_FIRST for first, rules in _IMPLICIT.items() if first is not None}
@@ -87,6 +87,7 @@ class _Reader:
         self.values = self.positions.values
         self.keys = self.positions.keys
         self.secrets: set[PathKey] = set()
+        self._secret_texts: list[str] = []  # registered once the document is read
         self.depth = 0
         self._built: dict[tuple[str, str], Any] = {}  # (tag, text) -> constructed value
         self._constructor: Any = None
@@ -102,6 +103,8 @@ class _Reader:
         self.next_event()  # document end
         if not isinstance(self.next_event(), StreamEndEvent):  # a second document
             raise _NotPlain
+        for text in self._secret_texts:  # as the node path: not for a file it cannot read
+            redact.register(text)
         return LoadedYaml(data, self.positions, self.secrets, set()), []
 
     @staticmethod
@@ -177,7 +180,7 @@ class _Reader:
             if event.ctag != SECRET_TAG:
                 raise _NotPlain
             self.secrets.add(path)
-            redact.register(text)
+            self._secret_texts.append(text)
             return text
         if not event.implicit[0]:
             return text  # quoted: a string

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.fleet.workload import Fleet, write_project
+from impops import redact
 from impops.manifest import limits
 from impops.manifest.composer import LimitError
 from impops.manifest.plain import read_plain
@@ -161,6 +162,15 @@ def test_other_documents_are_left_to_the_node_path(text: str) -> None:
 def test_limits_stop_at_the_same_place(text: str) -> None:
     assert _plain(text)[0] == "limit"
     assert _same_as_nodes(text)
+
+
+def test_secrets_are_registered_only_from_a_file_that_loads() -> None:
+    secret = "s3cret-value-42"
+    broken = f"a: !secret {secret}\nbig: " + "x" * (limits.MAX_SCALAR_CHARS + 1) + "\n"
+    assert parse_yaml(broken, "f.yaml")[0] is None
+    assert redact.scrub(secret) == secret  # the node path never got as far as the secret
+    assert parse_yaml(f"a: !secret {secret}\n", "f.yaml")[0] is not None
+    assert redact.scrub(secret) != secret
 
 
 def test_every_example_and_fixture_reads_alike() -> None:
