@@ -98,12 +98,15 @@ class CodeBuilder:
         read: Mapping[Path, str],
         loaded: LoadedYaml,
         resolved: Substituted,
+        located: Mapping[str, Path] | None = None,
     ) -> None:
         """Build every Builder-enabled side of a product's groups whose file was read (`read`).
 
         A group with an unresolved or unreadable value under `code:` is skipped: that problem
-        is reported already.
+        is reported already. `located` maps code paths as written to the files the checks
+        resolved them to (others are resolved here).
         """
+        located = located or {}
         positions, sensitive = loaded.positions, resolved.sensitive
         unresolved = resolved.unresolved | loaded.broken
         for name, group in groups.items():
@@ -115,7 +118,7 @@ class CodeBuilder:
             )
             for side in SIDES if config is not None else ():
                 rel = getattr(group.code, side)
-                path = (product_file.parent / rel).resolve() if rel else None
+                path = (located.get(rel) or (product_file.parent / rel).resolve()) if rel else None
                 if config is None or path is None or path not in read:
                     continue
                 built = self.build(path, config, (*base, side), positions)

@@ -14,6 +14,7 @@ import io
 import re
 from typing import Any
 
+from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, ScalarEvent
@@ -103,6 +104,13 @@ class LimitedComposer(Composer):
         return node
 
 
+def new_yaml() -> YAML:
+    """A pure-Python ruamel loader (safe types) whose composer enforces the limits."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = LimitedComposer
+    return yaml
+
+
 # --- the C event source ---------------------------------------------------------------------
 #
 # Scanning and parsing are most of a load's time in pure Python (5,000 groups: ~85 %). libyaml,
@@ -121,7 +129,7 @@ except ImportError:  # pragma: no cover - the wheel ships it; fall back to pure 
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 
 
-class _Yaml12Resolver(VersionedResolver):
+class Yaml12Resolver(VersionedResolver):
     """The resolver of a file without directives: YAML 1.2, fixed. ruamel's finds the version
     through a chain of failing attribute lookups on every node (a tenth of a load)."""
 
@@ -139,12 +147,23 @@ class _CEvents:
         self._composer: Any = None
 
 
+def c_may_parse(text: str) -> bool:
+    """Whether libyaml's events may stand for the pure parser's on `text` (see above; a file
+    libyaml rejects is found out while parsing)."""
+    return CParser is not None and not _DIRECTIVE.search(text)
+
+
+def c_events(text: str) -> Any:
+    """libyaml's parser over `text` (its `get_event` gives the events); see `c_may_parse`."""
+    return CParser(io.StringIO(text))
+
+
 def compose_with_c(text: str) -> Any:
     """The composed root node of `text` through libyaml's events, or `NotImplemented` when
     the pure parser must decide (see above). `LimitError` propagates as from the pure path."""
-    if CParser is None or _DIRECTIVE.search(text):
+    if not c_may_parse(text):
         return NotImplemented
-    composer = LimitedComposer(_CEvents(text, _Yaml12Resolver()))
+    composer = LimitedComposer(_CEvents(text, Yaml12Resolver()))
     try:
         return composer.get_single_node()
     except YAMLError:

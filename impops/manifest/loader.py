@@ -53,6 +53,7 @@ class ProductSource:
     path: Path  # absolute
     positions: PositionMap
     sensitive: frozenset[PathKey]
+    code_paths: Mapping[str, Path] = field(default_factory=dict)  # code path as written -> file
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ class Project:
     def code_text(self, product: str, rel: str) -> str:
         """The text of a code file named `rel` in `product`'s file (validated at load)."""
         source = self.sources[product]
-        return self.code[(source.path.parent / rel).resolve()]
+        path = source.code_paths.get(rel)
+        return self.code[path if path is not None else (source.path.parent / rel).resolve()]
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,8 @@ def load_project(
     run.problems += check_previous_product_names([(m, s.positions) for m, s in products])
     mnubo = _load_mnubo(run, project, loaded.positions, products)
     run.problems.extend(builder.problems)
-    run.files.extend(dict.fromkeys(f for f in builder.files if f not in run.files))
+    listed = set(run.files)  # a set: a list scan per Builder source made this quadratic
+    run.files.extend(dict.fromkeys(f for f in builder.files if f not in listed))
     if run.problems or project is None:
         raise ManifestError(run.problems)
     names = tuple(m.product for m, _ in products) + tuple(dict.fromkeys(retired))
@@ -366,7 +369,8 @@ def _load_product(
     if run.builder is not None:  # after the checks: only files that were read are built
         name = data.get("product")
         product = name if isinstance(name, str) else None
-        run.builder.build_product(product, path, groups, check.code, loaded, resolved)
+        located = check.code_paths
+        run.builder.build_product(product, path, groups, check.code, loaded, resolved, located)
     for code_path, text in check.code.items():
         if code_path not in code:
             run.files.append(code_path)
@@ -375,7 +379,8 @@ def _load_product(
     if not isinstance(name, str):
         return None
     position = loaded.positions.value(("product",))
-    source = ProductSource(file, path, loaded.positions, frozenset(resolved.sensitive))
+    sensitive = frozenset(resolved.sensitive)
+    source = ProductSource(file, path, loaded.positions, sensitive, check.code_paths)
     return name, position, ((manifest, source) if manifest is not None else None)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from impops.errors import ManifestProblem
+from impops.manifest.codefiles import CodeLocator, Located, read_at_most
 from impops.manifest.limits import MAX_CODE_BYTES, path_text_problem
 from impops.manifest.models import MAX_TAGS_TOTAL, DeviceGroupManifest, ProductManifest
 from impops.manifest.yaml import PathKey, PositionMap, dotted
@@ -54,6 +56,19 @@ class ProductCheck:
     problems: list[ManifestProblem] = field(default_factory=list)
     code: dict[Path, str] = field(default_factory=dict)
     devices: list[tuple[str, ManifestProblem]] = field(default_factory=list)
+    code_paths: dict[str, Path] = field(default_factory=dict)  # code path as written -> resolved
+    locator: CodeLocator | None = None  # made on first use; may be shared by products
+
+    @cached_property
+    def product_dir(self) -> Path:
+        """The directory code paths are relative to (asked for once per code file)."""
+        return self.product_file.parent
+
+    def locate(self, full: Path) -> Located:
+        """Where the code file `full` is (see `CodeLocator.locate`)."""
+        if self.locator is None:
+            self.locator = CodeLocator(self.root)
+        return self.locator.locate(full)
 
     def at_value(self, path: PathKey, message: str) -> None:
         self.problems.append(ManifestProblem(self.positions.value(path), dotted(path), message))
@@ -203,28 +218,27 @@ def _check_code_file(check: ProductCheck, path: PathKey, rel: str) -> None:
     if candidate.is_absolute():
         check.at_value(path, "code paths are relative to the product file")
         return
-    full = check.product_file.parent / candidate
+    full = check.product_dir / candidate
     try:
-        resolved = full.resolve()
-        inside = resolved.is_relative_to(check.root)
-        exists, regular = (resolved.exists(), resolved.is_file()) if inside else (False, False)
+        found = check.locate(full)
     except (OSError, RuntimeError) as exc:  # a symlink loop, a path the OS refuses
         check.at_value(path, f"cannot resolve the path: {getattr(exc, 'strerror', None) or exc}")
         return
-    if not inside:
+    resolved = found.resolved
+    if not found.inside:
         check.at_value(path, "code files must be inside the manifest directory")
         return
-    if not exists:
+    if not found.exists:
         check.at_value(path, f"code file not found: {_shown(resolved, check.root)}")
         return
-    if not regular:
+    if not found.regular:
         check.at_value(path, f"not a regular file: {_shown(resolved, check.root)}")
         return
+    check.code_paths[rel] = resolved
     if resolved in check.code:
         return
     try:
-        with resolved.open("rb") as handle:
-            raw = handle.read(MAX_CODE_BYTES + 1)
+        raw = read_at_most(resolved, MAX_CODE_BYTES + 1)
     except OSError as exc:
         check.at_value(path, f"cannot read {_shown(resolved, check.root)}: {exc.strerror}")
         return

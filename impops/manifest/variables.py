@@ -86,6 +86,8 @@ class _Resolver:
         return value
 
     def string(self, text: str, path: PathKey) -> str:
+        if "${" not in text:  # every token (`${...}`, `${`, `$${`) holds it: nothing to do
+            return text
         matches = list(_TOKEN_RE.finditer(text))
         if not matches:
             return text

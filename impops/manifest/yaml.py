@@ -1,18 +1,18 @@
 """YAML loading that keeps a source position for every key and value.
 
-ruamel.yaml composes the document into a node tree (every node carries its start mark); this
-module turns that tree into plain Python data (dict / list / str / int / float / bool / None) and a
-`PositionMap` from data path to position. Walking the nodes ourselves (instead of letting a
-constructor build the data) is what lets us report *every* duplicate key with its position,
-recognise the `!secret` tag, and never surface a YAML traceback.
+A plain document is read in one pass from libyaml's events (`manifest/plain.py`). Any other
+takes the general path: ruamel.yaml composes the document into a node tree (every node carries
+its start mark); this module turns that tree into plain Python data (dict / list / str / int /
+float / bool / None) and a `PositionMap` from data path to position. Walking the nodes
+ourselves (instead of letting a constructor build the data) is what lets us report *every*
+duplicate key with its position, recognise the `!secret` tag, and never surface a YAML
+traceback.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,21 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from impops import redact
 from impops.errors import ManifestProblem, SourcePosition
 from impops.manifest import limits
-from impops.manifest.composer import LimitedComposer, LimitError, compose_with_c
+from impops.manifest.composer import LimitError, compose_with_c, new_yaml
+from impops.manifest.plain import read_plain
+from impops.manifest.positions import LineColumn, LoadedYaml, PathKey, PositionMap, dotted
 from impops.manifest.syntax import explain
 
-PathKey = tuple[str | int, ...]
+__all__ = [
+    "LoadedYaml",
+    "PathKey",
+    "PositionMap",
+    "dotted",
+    "parse_with_nodes",
+    "parse_yaml",
+    "read_yaml",
+]
+
 SECRET_TAG = "!secret"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CORE = "tag:yaml.org,2002:"
@@ -38,69 +49,12 @@ _MAP_TAG = _CORE + "map"
 _SEQ_TAG = _CORE + "seq"
 
 
-def dotted(path: PathKey) -> str:
-    """`("device_groups", "dev", "webhooks", 0, "url")` -> `device_groups.dev.webhooks[0].url`."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
-@dataclass
-class PositionMap:
-    """Positions of the keys and values of one YAML file, by data path."""
-
-    file: str
-    keys: dict[PathKey, SourcePosition] = field(default_factory=dict)
-    values: dict[PathKey, SourcePosition] = field(default_factory=dict)
-
-    def value(self, path: PathKey) -> SourcePosition:
-        """Where the value at `path` starts (or the nearest enclosing value we know)."""
-        for prefix in _prefixes(path):
-            if prefix in self.values:
-                return self.values[prefix]
-        return SourcePosition(self.file, 1, 1)
-
-    def path_at(self, position: SourcePosition) -> PathKey:
-        """The innermost key or value starting at or before `position` (for problems found
-        in the raw text, such as a forbidden character)."""
-        target = (position.line, position.column)
-        best: PathKey = ()
-        best_at = (0, 0)
-        for table in (self.values, self.keys):
-            for path, where in table.items():
-                at = (where.line, where.column)
-                if best_at <= at <= target:
-                    best, best_at = path, at
-        return best
-
-    def key(self, path: PathKey) -> SourcePosition:
-        """Where the key of `path` sits (list items: the item; else falls back to the value)."""
-        if path in self.keys:
-            return self.keys[path]
-        return self.value(path)
-
-
-def _prefixes(path: PathKey) -> Iterator[PathKey]:
-    for end in range(len(path), -1, -1):
-        yield path[:end]
-
-
-@dataclass
-class LoadedYaml:
-    """The plain data of one file, its positions, and the paths tagged `!secret`."""
-
-    data: Any
-    positions: PositionMap
-    secret_paths: set[PathKey] = field(default_factory=set)
-    broken: set[PathKey] = field(default_factory=set)  # values already reported unreadable
-
-
 def _pos(file: str, node: Node) -> SourcePosition:
-    return SourcePosition(file, node.start_mark.line + 1, node.start_mark.column + 1)
+    return SourcePosition(file, *_line_column(node))
+
+
+def _line_column(node: Node) -> LineColumn:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _shown_tag(tag: str) -> str:
@@ -123,7 +77,7 @@ class _Builder:
         self.problems.append(ManifestProblem(_pos(self.file, node), dotted(path), message))
 
     def build(self, node: Node, path: PathKey) -> Any:
-        self.positions.values[path] = _pos(self.file, node)
+        self.positions.values[path] = _line_column(node)
         if id(node) in self._active:  # a recursive alias: `a: &x [*x]`
             self.problem(node, path, "recursive alias")
             return None
@@ -210,11 +164,11 @@ class _Builder:
             key = str(key_node.value)
             child = (*path, key)
             if key in explicit:
-                first = self.positions.keys[child]
-                self.problem(key_node, child, f"duplicate key (first defined at line {first.line})")
+                first, _ = self.positions.keys[child]
+                self.problem(key_node, child, f"duplicate key (first defined at line {first})")
                 continue
             explicit.add(key)
-            self.positions.keys[child] = _pos(self.file, key_node)
+            self.positions.keys[child] = _line_column(key_node)
             result[key] = self.build(value_node, child)
         return result
 
@@ -228,24 +182,29 @@ def _has_surrogate(text: str) -> bool:
     return any("\ud800" <= char <= "\udfff" for char in text)
 
 
-def _new_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Composer = LimitedComposer
-    return yaml
-
-
 def parse_yaml(text: str, file: str) -> tuple[LoadedYaml | None, list[ManifestProblem]]:
-    """Parse one YAML document. Returns the data (None when unreadable) and every problem."""
+    """Parse one YAML document. Returns the data (None when unreadable) and every problem.
+
+    A plain document (nearly every manifest) is read straight from libyaml's events
+    (`manifest/plain.py`); any other goes through composed nodes, which report its problems."""
     if limits.NON_PRINTABLE.search(text):
         return None, _control_characters(text, file)
-    yaml = _new_yaml()
+    try:
+        plain = read_plain(text, file)
+    except LimitError as exc:
+        return None, [_limit_problem(exc, file)]
+    return plain if plain is not None else parse_with_nodes(text, file)
+
+
+def parse_with_nodes(text: str, file: str) -> tuple[LoadedYaml | None, list[ManifestProblem]]:
+    """`parse_yaml` through a composed node tree: any document, every problem in it."""
+    yaml = new_yaml()
     try:
         node = compose_with_c(text)
         if node is NotImplemented:
             node = yaml.compose(io.StringIO(text))
     except LimitError as exc:
-        position = SourcePosition(file, exc.mark.line + 1, exc.mark.column + 1)
-        return None, [ManifestProblem(position, _short(exc.path), exc.message)]
+        return None, [_limit_problem(exc, file)]
     except MarkedYAMLError as exc:
         mark, message = explain(exc)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -266,6 +225,11 @@ def parse_yaml(text: str, file: str) -> tuple[LoadedYaml | None, list[ManifestPr
     return loaded, builder.problems
 
 
+def _limit_problem(exc: LimitError, file: str) -> ManifestProblem:
+    position = SourcePosition(file, exc.mark.line + 1, exc.mark.column + 1)
+    return ManifestProblem(position, _short(exc.path), exc.message)
+
+
 def _control_characters(text: str, file: str) -> list[ManifestProblem]:
     """One problem per character YAML forbids, at its real line and column, naming the key it
     sits in (found by parsing a copy with those characters blanked out)."""
@@ -273,9 +237,9 @@ def _control_characters(text: str, file: str) -> list[ManifestProblem]:
     blanked = limits.NON_PRINTABLE.sub(" ", text)
     positions: PositionMap | None = None
     try:
-        node = _new_yaml().compose(io.StringIO(blanked))
+        node = new_yaml().compose(io.StringIO(blanked))
         if node is not None:
-            builder = _Builder(file, _new_yaml())
+            builder = _Builder(file, new_yaml())
             builder.build(node, ())
             positions = builder.positions
     except (YAMLError, LimitError):
