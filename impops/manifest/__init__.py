@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from impops.manifest.loader import PROJECT_FILE, ProductSource, Project, ProjectHeader, load_project
+from impops.manifest.loader import ProductSource, Project, ProjectHeader, load_project
 from impops.manifest.mnubo import MnuboManifest, MnuboModel
 from impops.manifest.models import (
     DeploymentSettings,
@@ -15,6 +15,7 @@ from impops.manifest.models import (
     ProjectManifest,
     WebhookManifest,
 )
+from impops.manifest.productfiles import PROJECT_FILE
 
 __all__ = [
     "PROJECT_FILE",

@@ -20,7 +20,6 @@ from pydantic import ValidationError
 from impops.engine.safety import SafetyThresholds
 from impops.errors import ManifestError, ManifestProblem, SourcePosition
 from impops.manifest.codebuild import BuiltCode, CodeBuilder
-from impops.manifest.limits import path_text_problem
 from impops.manifest.mnubo import MnuboModel, load_mnubo
 from impops.manifest.models import (
     MAX_TAGS_TOTAL,
@@ -30,6 +29,7 @@ from impops.manifest.models import (
     ProjectManifest,
 )
 from impops.manifest.problems import problems_from
+from impops.manifest.productfiles import PROJECT_FILE, product_files
 from impops.manifest.validate import (
     ProductCheck,
     check_previous_product_names,
@@ -39,8 +39,6 @@ from impops.manifest.validate import (
 from impops.manifest.variables import substitute
 from impops.manifest.yaml import PathKey, PositionMap, dotted, read_yaml
 
-PROJECT_FILE = "impops.yaml"
-_GLOB_CHARS = frozenset("*?[")
 # Dropping a faulty target would turn one problem into two ("needs a production_target").
 _NOT_DROPPABLE = frozenset({"type", "production_target", "dut_target"})
 
@@ -141,7 +139,7 @@ def load_project(
         for k, v in (raw_vars.items() if isinstance(raw_vars, dict) else ())
         if isinstance(v, str | int | float) and not isinstance(v, bool)
     }
-    paths = _expand(run, entries, loaded.positions)
+    paths = product_files(run.root, entries, loaded.positions, run.problems)
     if on_header is not None and project is not None and not run.problems:
         on_header(ProjectHeader(project.endpoint, len(paths)))
     products: list[tuple[ProductManifest, ProductSource]] = []
@@ -272,65 +270,6 @@ def _str_list(value: Any) -> list[str | None]:
     if not isinstance(value, list):
         return []
     return [item if isinstance(item, str) else None for item in value]
-
-
-def _expand(run: _Run, entries: list[str | None], positions: PositionMap) -> list[Path]:
-    """Product file paths from `products:` entries (paths or globs), in order, de-duplicated."""
-    found: dict[Path, None] = {}
-    for index, entry in enumerate(entries):
-        if entry is None:
-            continue
-        path: PathKey = ("products", index)
-
-        def problem(message: str, path: PathKey = path) -> None:
-            run.problems.append(ManifestProblem(positions.value(path), dotted(path), message))
-
-        unfit = path_text_problem(entry)
-        if unfit is not None:
-            problem(unfit)
-            continue
-        if Path(entry).is_absolute() or ".." in Path(entry).parts:
-            problem("product files are given relative to impops.yaml, inside its directory")
-            continue
-        if _GLOB_CHARS & set(entry):
-            _expand_glob(run, entry, found, problem)
-            continue
-        try:
-            candidate = (run.root / entry).resolve()
-        except (OSError, RuntimeError) as exc:  # a symlink loop, a name the OS refuses
-            problem(f"cannot resolve the path: {getattr(exc, 'strerror', None) or exc}")
-            continue
-        if not candidate.is_relative_to(run.root):
-            problem(f"`{entry}` is a symlink to outside the manifest directory")
-        elif not candidate.is_file():
-            problem(f"product file not found: {entry}")
-        else:
-            found[candidate] = None
-    return list(found)
-
-
-def _expand_glob(
-    run: _Run, entry: str, found: dict[Path, None], problem: Callable[[str], None]
-) -> None:
-    """Add the files `entry` matches. A match that resolves outside the root (a symlink) is a
-    problem: silently skipping it would drop a product out of management."""
-    try:
-        matches = sorted(p for p in run.root.glob(entry) if p.is_file() and p.name != PROJECT_FILE)
-        resolved = [(match, match.resolve()) for match in matches]
-    except (OSError, RuntimeError, ValueError) as exc:
-        problem(f"cannot expand `{entry}`: {getattr(exc, 'strerror', None) or exc}")
-        return
-    if not matches:
-        problem(f"no file matches `{entry}`")
-    for match, target in resolved:
-        if target.is_relative_to(run.root):
-            found[target] = None
-        else:
-            shown = match.relative_to(run.root).as_posix()
-            problem(
-                f"`{shown}` (matched by `{entry}`) is a symlink to outside the manifest "
-                "directory: it would drop out of management"
-            )
 
 
 def _load_product(
