@@ -69,8 +69,8 @@ class Prefetch:
         return future
 
     def _deployments(self, groups: Future[list[Doc]]) -> list[Doc]:
-        """Current deployments of every group, history dropped page by page; [] where the
-        reader would GET them one by one (`live.AUTO_GET_MAX`), so nothing is listed for it."""
+        """Current deployments of every group, history dropped page by page; `_NotListed`
+        where the reader GETs them one by one (`live.AUTO_GET_MAX`), so nothing is listed."""
         current = {
             cid
             for g in groups.result()
@@ -153,9 +153,8 @@ class EarlyRead:
     def __init__(self, settings: Settings, product_files: int) -> None:
         self.settings = settings
         self.client = ImpCentralClient(settings)
-        self.prefetch: Prefetch | None = Prefetch(self.client, product_files)
+        self.prefetch = Prefetch(self.client, product_files)
 
     def close(self) -> None:
-        if self.prefetch is not None:
-            self.prefetch.close()
+        self.prefetch.close()
         self.client.close()

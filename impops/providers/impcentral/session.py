@@ -23,7 +23,7 @@ from impops.providers.impcentral.drift import drift_input, read_live_readonly
 from impops.providers.impcentral.live import LiveReader, read_live
 from impops.providers.impcentral.lock import ApplyLock, lock_ttl, unlock
 from impops.providers.impcentral.model import PROVIDER, ImpCentralState
-from impops.providers.impcentral.prefetch import EarlyRead, PrefetchedReader
+from impops.providers.impcentral.prefetch import EarlyRead, Prefetch, PrefetchedReader
 from impops.providers.impcentral.renames import previous_product_names
 from impops.providers.impcentral.settings import Settings
 from impops.providers.impcentral.translate import attrs
@@ -51,12 +51,13 @@ class ImpCentralSession:
         redact.configure_key(self.settings.fingerprint_material())
         # The client (and its prefetch) opened before the manifests loaded serves this run
         # only if the loaded project gives the same settings (an endpoint from `${VAR}`...).
+        self._prefetch: Prefetch | None = None
         if early is not None and early.settings == self.settings:
             self.client, self._prefetch = early.client, early.prefetch
         else:
             if early is not None:
                 early.close()
-            self.client, self._prefetch = ImpCentralClient(self.settings), None
+            self.client = ImpCentralClient(self.settings)
         self.endpoint = self.settings.endpoint
         self.parallelism = parallelism
         self.env = env

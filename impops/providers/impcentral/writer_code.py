@@ -3,8 +3,8 @@
 A deploy re-checks its group's current deployment under the group's deploy lock and skips
 when it moved since planning; `prepare` lets a wave of deploys re-check from one view of the
 groups (a fresh live read under the apply lock, or one refreshed group list) instead of a GET
-each. A new deployment carries a pending-restart tag until its
-restart was sent (see `restarts`).
+each. A new deployment carries a pending-restart tag until its restart was sent (see
+`restarts`).
 """
 
 from __future__ import annotations
@@ -58,12 +58,14 @@ class CodeWrites(WriterBase):
             if isinstance(d := c.after, Deployment) and self._is_deploy(c)
         ]
         counts = deploy_counts_now()
+        viewed: set[str] = set()
         if not self.deployed_any:
             for gaddr, d in deploys:
                 gid = self.ids.get(gaddr)
                 if gid is not None and self.live.ids.get(gaddr) == gid and self._live_view(d):
                     self.refreshed[gid] = (self.live.ids.get(d.address), counts.get(gid, 0))
-        gids = {self.ids.get(gaddr) for gaddr, _ in deploys} - set(self.refreshed)
+                    viewed.add(gid)
+        gids = {self.ids.get(gaddr) for gaddr, _ in deploys} - viewed
         gids.discard(None)
         products = {c.resource.scope for c in changes}
         pids = [self.ids.get(f"product/{p}") for p in sorted(products)]
