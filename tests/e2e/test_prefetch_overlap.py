@@ -98,3 +98,19 @@ def test_apply_reads_again_under_the_lock_from_the_api(
     lists = _unfiltered_group_lists(entries)
     assert lists[0] < lock < lists[1]  # prefetched before the lock, read again under it
     assert LOCK_GROUP  # the lock group is the POST above (its name is reserved)
+
+
+def test_an_api_error_in_a_prefetched_list_is_a_clear_error(
+    cli: Cli, manifests: Path, emulator: Any, env: dict[str, str]
+) -> None:
+    assert cli("apply", str(manifests), "--auto-approve").code == 0
+    # A 400 is not retried: the prefetched group list fails, and the plan reports it as the
+    # live read would have, naming the request, with no traceback and no credential.
+    emulator.admin("POST", "faults", {"method": "GET", "path": "/v5/devicegroups", "status": 400})
+    failed = cli("plan", str(manifests))
+    assert failed.code == 1, failed.text
+    assert failed.err.startswith("error: ")
+    assert "impCentral GET /devicegroups: 400" in failed.err
+    assert "Traceback" not in failed.err + failed.out
+    assert env["IMPOPS_LOGIN_KEY"] not in failed.err + failed.out
+    assert not [t for t in threading.enumerate() if t.name.startswith("impcentral-prefetch")]
